@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Third-party packages, declared once.
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "vault",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vault", targets: ["vault"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, wrapped once. Only VaultCodecs imports them.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // Leaf modules: they import nothing of ours.
+        .target(name: "VaultCodecs", dependencies: ["CZlib", "COpenSSL"]),
+        .target(name: "VaultChunker"),
+        .target(name: "VaultPOSIX"),
+
+        // Storage backends: a flat namespace of typed objects.
+        .target(name: "VaultStorage", dependencies: ["VaultPOSIX"]),
+
+        // The repository: packs, index, snapshots, trees, keys, locks.
+        .target(name: "VaultRepository", dependencies: ["VaultStorage", "VaultCodecs", "VaultChunker"]),
+
+        // Operations: backup, restore, verify, mirror.
+        .target(name: "VaultOperations", dependencies: ["VaultRepository", "VaultPOSIX"]),
+
+        // The command-line interface.
+        .executableTarget(name: "vault", dependencies: ["VaultOperations", argumentParser]),
+
+        .testTarget(name: "VaultCodecsTests", dependencies: ["VaultCodecs"]),
+        .testTarget(name: "VaultChunkerTests", dependencies: ["VaultChunker"]),
+        .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage"]),
+        .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultRepository"]),
+        .testTarget(name: "VaultOperationsTests", dependencies: ["VaultOperations"]),
+        .testTarget(name: "VaultCLITests", dependencies: ["vault"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

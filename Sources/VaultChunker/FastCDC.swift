@@ -1,0 +1,1 @@
+// The FastCDC chunker: see issue "Package skeleton, codecs … and the FastCDC chunker".

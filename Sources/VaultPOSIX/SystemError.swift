@@ -1,0 +1,1 @@
+// Thin, typed wrappers over the POSIX file API.

@@ -1,0 +1,3 @@
+import VaultStorage
+import VaultCodecs
+import VaultChunker
