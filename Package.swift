@@ -41,12 +41,15 @@ let package = Package(
         .target(name: "VaultOperations", dependencies: ["VaultRepository", "VaultPOSIX"]),
 
         // The command-line interface.
-        .executableTarget(name: "vault", dependencies: ["VaultOperations", argumentParser]),
+        .executableTarget(
+            name: "vault",
+            dependencies: ["VaultOperations", "VaultRepository", "VaultStorage", "VaultChunker", "VaultCodecs", argumentParser]
+        ),
 
         .testTarget(name: "VaultCodecsTests", dependencies: ["VaultCodecs"]),
         .testTarget(name: "VaultChunkerTests", dependencies: ["VaultChunker"]),
         .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage"]),
-        .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultRepository"]),
+        .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultRepository", "VaultStorage", "VaultCodecs", "VaultChunker"]),
         .testTarget(name: "VaultOperationsTests", dependencies: ["VaultOperations"]),
         .testTarget(name: "VaultCLITests", dependencies: ["vault"]),
     ],

@@ -1,0 +1,99 @@
+import VaultCodecs
+
+/// The codec byte that starts every blob's sealed plaintext (docs/format.md, "Blobs").
+package enum BlobCodec: UInt8, Sendable {
+    /// The payload is the plaintext itself.
+    case raw = 0
+    /// The payload is a zlib stream.
+    case zlib = 1
+}
+
+/// Turns blob plaintexts into their stored form: compress when it pays,
+/// then seal. Holds a compressor, so each worker thread owns one.
+package struct BlobEncoder: ~Copyable {
+    private let cipher: ObjectCipher
+    private var compressor: ZlibCompressor?
+    private var scratch: [UInt8] = []
+
+    /// Creates an encoder for a repository's cipher and compression setting.
+    package init(cipher: ObjectCipher, compression: CompressionSetting) {
+        self.cipher = cipher
+        switch compression {
+        case .none: compressor = nil
+        case .zlib(let level): compressor = try! ZlibCompressor(level: level)
+        }
+    }
+
+    /// Encodes `plaintext`, appending the stored blob to `output`.
+    ///
+    /// - Returns: The codec used.
+    @discardableResult
+    package mutating func encode(_ plaintext: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> BlobCodec {
+        scratch.removeAll(keepingCapacity: true)
+        var codec = BlobCodec.raw
+        if compressor != nil, !plaintext.isEmpty {
+            scratch.append(BlobCodec.zlib.rawValue)
+            compressor!.compress(plaintext, appendingTo: &scratch)
+            if scratch.count - 1 < plaintext.count {
+                codec = .zlib
+            } else {
+                scratch.removeAll(keepingCapacity: true)
+            }
+        }
+        if codec == .raw {
+            scratch.append(BlobCodec.raw.rawValue)
+            scratch.append(contentsOf: plaintext)
+        }
+        scratch.withUnsafeBytes { cipher.seal($0, appendingTo: &output) }
+        return codec
+    }
+}
+
+/// Turns stored blobs back into plaintexts and checks them against their IDs.
+package struct BlobDecoder: ~Copyable {
+    private let cipher: ObjectCipher
+    private let identifier: BlobIdentifier
+    private var decompressor = ZlibDecompressor()
+
+    /// Creates a decoder for a repository's keys.
+    package init(cipher: ObjectCipher, identifier: BlobIdentifier) {
+        self.cipher = cipher
+        self.identifier = identifier
+    }
+
+    /// Decodes a stored blob and checks that its plaintext has the expected ID.
+    ///
+    /// - Parameters:
+    ///   - stored: The blob as stored in its pack.
+    ///   - id: The blob's ID.
+    ///   - rawLength: The plaintext length the index records.
+    /// - Throws: ``RepositoryError`` with code `.damaged`, naming the blob.
+    package mutating func decode(_ stored: UnsafeRawBufferPointer, id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {
+        let opened = try cipher.open(stored, what: "blob \(id.shortHex)")
+        guard let codecByte = opened.first else {
+            throw RepositoryError.damaged("blob \(id.shortHex)", "empty")
+        }
+        let plaintext: [UInt8]
+        switch BlobCodec(rawValue: codecByte) {
+        case .raw:
+            plaintext = Array(opened[1...])
+        case .zlib:
+            do {
+                plaintext = try opened.withUnsafeBytes { buffer throws(CodecError) in
+                    try decompressor.decompress(UnsafeRawBufferPointer(rebasing: buffer[1...]), maxOutputSize: rawLength)
+                }
+            } catch {
+                throw RepositoryError.damaged("blob \(id.shortHex)", error.message)
+            }
+        case nil:
+            throw RepositoryError.damaged("blob \(id.shortHex)", "unknown codec \(codecByte)")
+        }
+        guard plaintext.count == rawLength else {
+            throw RepositoryError.damaged("blob \(id.shortHex)", "\(plaintext.count) bytes where the index says \(rawLength)")
+        }
+        guard identifier.id(of: plaintext) == id else {
+            throw RepositoryError.damaged("blob \(id.shortHex)", "contents do not match its ID")
+        }
+        return plaintext
+    }
+}

@@ -1,0 +1,123 @@
+import VaultCodecs
+
+/// Adds blobs to a repository: deduplicates them against the index,
+/// encodes them, packs them, stores full packs, and writes index files for
+/// the stored packs.
+///
+/// Data and tree blobs go to separate packs, so reading trees reads little
+/// data. Call ``flush()`` before writing a snapshot that refers to the
+/// blobs: it stores the open packs and an index file naming them, keeping
+/// the write order packs → index → snapshot.
+package struct RepositoryWriter: ~Copyable {
+    /// The repository written to.
+    package let repository: Repository
+    /// Every blob known: the loaded index plus the blobs added.
+    package private(set) var index: ChunkIndex
+    private var encoder: BlobEncoder
+    private var dataPack: PackWriter
+    private var treePack: PackWriter
+    /// Blobs in the open packs, not yet in ``index``.
+    private var pending: Set<Digest256> = []
+    private var unindexedPacks: [IndexFile.Pack] = []
+    private var unindexedBytes: Int64 = 0
+
+    /// Bytes of stored packs after which an index file is written even
+    /// before ``flush()``, so an interrupted backup loses little.
+    package static let indexEveryBytes: Int64 = 256 * 1024 * 1024
+
+    /// What has been added so far.
+    package private(set) var blobsAdded = 0
+    /// Stored bytes added so far (packs, headers included).
+    package private(set) var bytesAdded: Int64 = 0
+
+    /// Creates a writer that deduplicates against `index`.
+    package init(repository: Repository, index: ChunkIndex) {
+        self.repository = repository
+        self.index = index
+        self.encoder = BlobEncoder(cipher: repository.cipher, compression: repository.config.compression)
+        self.dataPack = PackWriter(cipher: repository.cipher)
+        self.treePack = PackWriter(cipher: repository.cipher)
+    }
+
+    /// Whether the repository has the blob, or it is in an open pack.
+    package func contains(_ id: Digest256) -> Bool {
+        index.contains(id) || pending.contains(id)
+    }
+
+    /// Adds a blob unless the repository has it already.
+    ///
+    /// - Returns: The blob's ID, and whether it was new.
+    @discardableResult
+    package mutating func add(_ plaintext: UnsafeRawBufferPointer, type: BlobType) async throws(RepositoryError) -> (id: Digest256, isNew: Bool) {
+        let id = repository.identifier.id(of: plaintext)
+        guard !contains(id) else { return (id, false) }
+        try await addNew(plaintext, id: id, type: type)
+        return (id, true)
+    }
+
+    /// Adds a blob whose ID the caller computed, if the repository does not have it.
+    ///
+    /// - Returns: Whether it was new.
+    @discardableResult
+    package mutating func add(_ plaintext: UnsafeRawBufferPointer, id: Digest256, type: BlobType) async throws(RepositoryError) -> Bool {
+        guard !contains(id) else { return false }
+        try await addNew(plaintext, id: id, type: type)
+        return true
+    }
+
+    /// Adds a tree blob.
+    ///
+    /// - Returns: The tree's ID.
+    package mutating func add(_ tree: Tree) async throws(RepositoryError) -> Digest256 {
+        try await tree.encoded().withUnsafeBytes { buffer throws(RepositoryError) in
+            try await add(buffer, type: .tree).id
+        }
+    }
+
+    private mutating func addNew(_ plaintext: UnsafeRawBufferPointer, id: Digest256, type: BlobType) async throws(RepositoryError) {
+        pending.insert(id)
+        switch type {
+        case .data:
+            dataPack.add(type: type, id: id, rawLength: plaintext.count) { encoder.encode(plaintext, appendingTo: &$0) }
+            if dataPack.size >= repository.config.packSize { try await store(&dataPack) }
+        case .tree:
+            treePack.add(type: type, id: id, rawLength: plaintext.count) { encoder.encode(plaintext, appendingTo: &$0) }
+            if treePack.size >= repository.config.packSize { try await store(&treePack) }
+        }
+        blobsAdded += 1
+    }
+
+    private mutating func store(_ writer: inout PackWriter) async throws(RepositoryError) {
+        guard !writer.isEmpty else { return }
+        let pack = writer.finish()
+        try await repository.savePack(pack)
+        for blob in pack.blobs {
+            index.insert(blob.id, blob.location)
+            pending.remove(blob.id)
+        }
+        unindexedPacks.append(IndexFile.Pack(
+            id: pack.id, size: Int64(pack.bytes.count),
+            blobs: pack.blobs.map { IndexFile.Blob(id: $0.id, type: $0.location.type, offset: $0.location.offset, length: $0.location.length, rawLength: $0.location.rawLength) }
+        ))
+        unindexedBytes += Int64(pack.bytes.count)
+        bytesAdded += Int64(pack.bytes.count)
+        if unindexedBytes >= Self.indexEveryBytes {
+            try await writeIndex()
+        }
+    }
+
+    private mutating func writeIndex() async throws(RepositoryError) {
+        guard !unindexedPacks.isEmpty else { return }
+        let file = IndexFile(packs: unindexedPacks)
+        try await repository.saveIndex(file)
+        unindexedPacks = []
+        unindexedBytes = 0
+    }
+
+    /// Stores the open packs and an index file for every pack not yet indexed.
+    package mutating func flush() async throws(RepositoryError) {
+        try await store(&dataPack)
+        try await store(&treePack)
+        try await writeIndex()
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import VaultOperations
+import VaultRepository
+import VaultStorage
+
+/// The options every command that uses a repository takes.
+struct RepositoryOptions: ParsableArguments {
+    @Option(name: [.customShort("r"), .long], help: ArgumentHelp("The repository location (default: $VAULT_REPOSITORY).", valueName: "path"))
+    var repo: String?
+
+    @Option(help: ArgumentHelp("Read the password from the first line of this file (default: $VAULT_PASSWORD, $VAULT_PASSWORD_FILE, or a prompt).", valueName: "file"))
+    var passwordFile: String?
+
+    /// The repository location from `--repo` or `VAULT_REPOSITORY`.
+    func location() throws(RepositoryError) -> RepositoryLocation {
+        guard let text = repo ?? ProcessInfo.processInfo.environment["VAULT_REPOSITORY"] else {
+            throw RepositoryError(.invalidRequest, "no repository given: pass -r/--repo or set VAULT_REPOSITORY")
+        }
+        return try RepositoryLocation(text)
+    }
+
+    /// Where passwords come from.
+    var passwords: PasswordSource {
+        PasswordSource(passwordFile: passwordFile)
+    }
+
+    /// Opens the repository, asking for a password if it is encrypted.
+    func openRepository() async throws(RepositoryError) -> Repository {
+        let storage = try location().openStorage()
+        let passwords = self.passwords
+        return try await Repository.open(storage) { () throws(RepositoryError) in try passwords.password() }
+    }
+}
+
+/// Options for commands that create a key file.
+struct KeyDerivationOptions: ParsableArguments {
+    @Option(help: .private)
+    var scryptN: UInt64?
+
+    /// The scrypt parameters for a new key file.
+    var parameters: KeyFile.ScryptParameters {
+        var parameters = KeyFile.ScryptParameters.default
+        if let scryptN {
+            parameters.n = scryptN
+        }
+        return parameters
+    }
+}
