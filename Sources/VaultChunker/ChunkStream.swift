@@ -38,6 +38,8 @@ package struct ChunkStream: ~Copyable {
     ///   - chunker: The chunker that finds the cut points.
     ///   - readSize: How many bytes beyond `maxSize` the buffer holds; each
     ///     refill asks the source for at least this many. Must be positive.
+    ///     Each refill may move and rescan up to `maxSize` bytes, so a read
+    ///     size much below `maxSize` costs time (not correctness).
     ///   - source: Reads the next bytes of the input into the buffer it is
     ///     given and returns how many it read, from 1 to the buffer's size,
     ///     or 0 at the end of the input; it may read fewer bytes than asked
@@ -99,13 +101,12 @@ package struct ChunkStream: ~Copyable {
             if available >= parameters.maxSize || sourceEnded {
                 return available == 0 ? nil : chunker.cutPoint(in: window)
             }
-            // With at least avgSize bytes the scan sees the same masks as
-            // with the whole input, so a cut it finds before the end of the
-            // buffered bytes is final; reaching the end proves nothing.
-            if available >= parameters.avgSize {
-                let length = chunker.cutPoint(in: window)
-                if length < available { return length }
-            }
+            // A cut found before the end of the buffered bytes is final:
+            // up to there the scan tests the same masks as on the whole
+            // input (a short window ends the strict-mask region only where
+            // the window itself ends). Reaching the end proves nothing.
+            let length = chunker.cutPoint(in: window)
+            if length < available { return length }
             try refill()
         }
     }

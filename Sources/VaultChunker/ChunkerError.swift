@@ -34,5 +34,6 @@ package struct ChunkerError: Error, Sendable, Hashable, CustomStringConvertible 
         self.message = message
     }
 
+    /// The message.
     package var description: String { message }
 }

@@ -62,6 +62,7 @@ package struct ChunkerParameters: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The three sizes, for messages and logs.
     package var description: String {
         "min \(minSize), avg \(avgSize), max \(maxSize)"
     }

@@ -85,21 +85,20 @@ package struct FastCDC: Sendable {
             center = window
         }
         return gear.storage.withUnsafeBufferPointer { table in
-            // Bytes are hashed in pairs (2i, 2i + 1) from i = minSize / 2;
-            // pairs below center / 2 use the strict mask, pairs below
-            // window / 2 the loose one.
+            // Bytes are hashed in pairs (p, p + 1), p even, from p = minSize
+            // rounded down to even: pairs starting below center rounded
+            // down use the strict mask, those below window rounded down the
+            // loose one. An odd window's last byte is never tested.
             var hash: UInt64 = 0
-            var index = parameters.minSize & ~1
-            let middle = center & ~1
-            let end = window & ~1
+            var position = parameters.minSize & ~1
             if let cut = Self.scan(
-                base, table.baseAddress!, from: &index, to: middle, hash: &hash,
+                base, table.baseAddress!, from: &position, to: center & ~1, hash: &hash,
                 mask: strictMask)
             {
                 return (cut, hash)
             }
             if let cut = Self.scan(
-                base, table.baseAddress!, from: &index, to: end, hash: &hash,
+                base, table.baseAddress!, from: &position, to: window & ~1, hash: &hash,
                 mask: looseMask)
             {
                 return (cut, hash)
@@ -108,30 +107,42 @@ package struct FastCDC: Sendable {
         }
     }
 
-    /// Hashes byte pairs `(index, index + 1)` while `index < end`.
+    /// Hashes byte pairs `(p, p + 1)` for even `p` from `position` while
+    /// `p < end`, testing the hash after each byte.
     ///
-    /// - Returns: The cut point if the hash clears `mask` (shifted left one
-    ///   bit after the first byte of a pair); `nil` once `index` reaches
-    ///   `end`, with `hash` and `index` ready for the next window.
+    /// - Parameters:
+    ///   - bytes: The chunk's first byte.
+    ///   - table: `GearTable.storage`: shifted values, then plain values.
+    ///   - position: The first pair, even; on return the pair where the
+    ///     scan stopped.
+    ///   - end: The end of the scan, even.
+    ///   - hash: The gear hash so far; on return the hash where it stopped.
+    ///   - mask: The mask the hash must clear; shifted left one bit for the
+    ///     first byte of a pair, whose value went in shifted.
+    /// - Returns: The chunk length at the cut: `p` when the hash clears the
+    ///   mask after byte `p`, `p + 1` after byte `p + 1` (a cut excludes the
+    ///   byte that made it, as in fastcdc-rs); `nil` when `end` is reached.
     @inline(__always)
     private static func scan(
         _ bytes: UnsafeRawPointer, _ table: UnsafePointer<UInt64>,
-        from index: inout Int, to end: Int, hash: inout UInt64, mask: UInt64
+        from position: inout Int, to end: Int, hash: inout UInt64, mask: UInt64
     ) -> Int? {
         let shiftedMask = mask &<< 1
         let plain = table + GearTable.count
-        var position = index
+        var p = position
         var value = hash
         defer {
-            index = position
+            position = p
             hash = value
         }
-        while position < end {
-            value = (value &<< 2) &+ table[Int(bytes.load(fromByteOffset: position, as: UInt8.self))]
-            if value & shiftedMask == 0 { return position }
-            value = value &+ plain[Int(bytes.load(fromByteOffset: position &+ 1, as: UInt8.self))]
-            if value & mask == 0 { return position &+ 1 }
-            position &+= 2
+        while p < end {
+            let first = Int(bytes.load(fromByteOffset: p, as: UInt8.self))
+            value = (value &<< 2) &+ table[first]
+            if value & shiftedMask == 0 { return p }
+            let second = Int(bytes.load(fromByteOffset: p &+ 1, as: UInt8.self))
+            value = value &+ plain[second]
+            if value & mask == 0 { return p &+ 1 }
+            p &+= 2
         }
         return nil
     }
