@@ -455,14 +455,24 @@ package struct LocalDirectoryStorage: Storage {
         return slash == 0 ? "/" : FilePath(bytes: Array(bytes[..<slash]))
     }
 
-    /// `path` made absolute against the working directory.
+    /// `path` made absolute against the working directory, without `.`
+    /// components or repeated slashes (`..` stays: resolving it would need
+    /// the file system).
     private static func absolute(_ path: String) throws(StorageError) -> FilePath {
-        let path = FilePath(path)
-        if path.isAbsolute { return path }
-        do {
-            return try FileSystem.currentDirectory().appending(path)
-        } catch {
-            throw StorageError(.locationUnavailable, name: nil, message: "cannot find the repository folder '\(path)': \(error)")
+        var path = FilePath(path)
+        if !path.isAbsolute {
+            do {
+                path = try FileSystem.currentDirectory().appending(path)
+            } catch {
+                throw StorageError(.locationUnavailable, name: nil, message: "cannot find the repository folder '\(path)': \(error)")
+            }
         }
+        let slash = UInt8(ascii: "/")
+        var bytes: [UInt8] = []
+        for component in path.bytes.split(separator: slash) where !component.elementsEqual([UInt8(ascii: ".")]) {
+            bytes.append(slash)
+            bytes += component
+        }
+        return FilePath(bytes: bytes.isEmpty ? [slash] : bytes)
     }
 }
