@@ -8,7 +8,8 @@ package struct StorageError: Error, Sendable, CustomStringConvertible {
     package enum Code: Sendable, Hashable {
         /// The object does not exist.
         case notFound
-        /// `put` refused to replace an existing object.
+        /// `put` refused to replace an existing object (or a backend's
+        /// `create` refused a location already in use).
         case alreadyExists
         /// The object name is not one a backend may store.
         case invalidName
