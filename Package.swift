@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "VaultRepository", dependencies: ["VaultStorage", "VaultCodecs", "VaultChunker"]),
 
         // Operations: backup, restore, verify, mirror.
-        .target(name: "VaultOperations", dependencies: ["VaultRepository", "VaultPOSIX"]),
+        .target(name: "VaultOperations", dependencies: ["VaultRepository", "VaultStorage", "VaultChunker", "VaultCodecs", "VaultPOSIX"]),
 
         // The command-line interface.
         .executableTarget(

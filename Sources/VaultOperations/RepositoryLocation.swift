@@ -23,7 +23,7 @@ package struct RepositoryLocation: Sendable, Hashable, CustomStringConvertible {
     ///   location does not exist.
     package func openStorage() throws(RepositoryError) -> any Storage {
         do {
-            return try LocalDirectoryStorage(root: text)
+            return try LocalDirectoryStorage(at: text)
         } catch {
             throw RepositoryError(.notARepository, "there is no repository at \(text): \(error.message)")
         }

@@ -53,12 +53,14 @@ package struct BlobEncoder: ~Copyable {
 package struct BlobDecoder: ~Copyable {
     private let cipher: ObjectCipher
     private let identifier: BlobIdentifier
-    private var decompressor = ZlibDecompressor()
+    private var decompressor: ZlibDecompressor
 
     /// Creates a decoder for a repository's keys.
     package init(cipher: ObjectCipher, identifier: BlobIdentifier) {
         self.cipher = cipher
         self.identifier = identifier
+        // Fails only when zlib cannot allocate its state.
+        self.decompressor = try! ZlibDecompressor()
     }
 
     /// Decodes a stored blob and checks that its plaintext has the expected ID.
@@ -69,7 +71,15 @@ package struct BlobDecoder: ~Copyable {
     ///   - rawLength: The plaintext length the index records.
     /// - Throws: ``RepositoryError`` with code `.damaged`, naming the blob.
     package mutating func decode(_ stored: UnsafeRawBufferPointer, id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {
-        let opened = try cipher.open(stored, what: "blob \(id.shortHex)")
+        try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
+    }
+
+    /// Decodes a stored blob held in an array.
+    package mutating func decode(_ stored: [UInt8], id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {
+        try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
+    }
+
+    private mutating func decode(opened: [UInt8], id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {
         guard let codecByte = opened.first else {
             throw RepositoryError.damaged("blob \(id.shortHex)", "empty")
         }
@@ -78,12 +88,14 @@ package struct BlobDecoder: ~Copyable {
         case .raw:
             plaintext = Array(opened[1...])
         case .zlib:
-            do {
-                plaintext = try opened.withUnsafeBytes { buffer throws(CodecError) in
+            let result = opened.withUnsafeBytes { buffer in
+                Result { () throws(CodecError) in
                     try decompressor.decompress(UnsafeRawBufferPointer(rebasing: buffer[1...]), maxOutputSize: rawLength)
                 }
-            } catch {
-                throw RepositoryError.damaged("blob \(id.shortHex)", error.message)
+            }
+            switch result {
+            case .success(let bytes): plaintext = bytes
+            case .failure(let error): throw RepositoryError.damaged("blob \(id.shortHex)", error.message)
             }
         case nil:
             throw RepositoryError.damaged("blob \(id.shortHex)", "unknown codec \(codecByte)")

@@ -29,11 +29,12 @@ package struct Repository: Sendable {
         if let keys {
             cipher = ObjectCipher(keys: keys)
             identifier = BlobIdentifier(keys: keys)
-            chunker = FastCDC(parameters: config.chunker, gear: Self.gearTable(chunkerKey: keys.chunker))
+            // Validated parameters and a 256-entry table: construction cannot fail.
+            chunker = try! FastCDC(parameters: config.chunker, gear: Self.gearTable(chunkerKey: keys.chunker))
         } else {
             cipher = .plain
             identifier = .plain
-            chunker = FastCDC(parameters: config.chunker)
+            chunker = try! FastCDC(parameters: config.chunker)
         }
     }
 
@@ -45,7 +46,7 @@ package struct Repository: Sendable {
             // `words.0` reads bytes 0–7 big-endian; the format reads them little-endian.
             hmac.authenticate(prefix + [UInt8(index)]).words.0.byteSwapped
         }
-        return GearTable(values: values)
+        return try! GearTable(values: values)
     }
 
     // MARK: Creating and opening
@@ -374,9 +375,7 @@ package struct Repository: Sendable {
             try await storage.get(name, range: start..<start + Int64(location.length))
         }
         var decoder = BlobDecoder(cipher: cipher, identifier: identifier)
-        return try stored.withUnsafeBytes { buffer throws(RepositoryError) in
-            try decoder.decode(buffer, id: id, rawLength: Int(location.rawLength))
-        }
+        return try decoder.decode(stored, id: id, rawLength: Int(location.rawLength))
     }
 
     /// Reads and decodes one tree blob.

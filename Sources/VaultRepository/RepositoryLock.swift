@@ -25,15 +25,18 @@ package struct RepositoryLock: Sendable {
         let lock = LockFile(time: .now(), exclusive: exclusive, host: HostIdentity.hostName, pid: HostIdentity.processID, user: HostIdentity.userName)
         let id = try await repository.saveObject(RepositoryJSON.encode(lock), kind: .locks)
         let held = RepositoryLock(repository: repository, lock: lock, name: try! ObjectName(kind: .locks, name: id.hex))
+        let others: [(ObjectName, LockFile)]
         do {
-            for (otherName, other) in try await Self.locks(in: repository) where otherName != held.name {
-                if lock.conflicts(with: other), !other.isStale(now: .now(), localHost: lock.host) {
-                    throw RepositoryError(.locked, "the repository is locked: \(other.summary); if that process is gone, run 'vault unlock'")
-                }
-            }
+            others = try await Self.locks(in: repository)
         } catch {
             try? await held.release()
             throw error
+        }
+        for (otherName, other) in others where otherName != held.name {
+            if lock.conflicts(with: other), !other.isStale(now: .now(), localHost: lock.host) {
+                try? await held.release()
+                throw RepositoryError(.locked, "the repository is locked: \(other.summary); if that process is gone, run 'vault unlock'")
+            }
         }
         return held
     }

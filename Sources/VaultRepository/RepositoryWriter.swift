@@ -44,52 +44,71 @@ package struct RepositoryWriter: ~Copyable {
         index.contains(id) || pending.contains(id)
     }
 
-    /// Adds a blob unless the repository has it already.
+    /// Adds a blob to an open pack unless the repository has it already.
+    ///
+    /// This does the CPU work (hash, compress, seal) and never touches
+    /// storage; call ``storeFullPacks()`` when ``hasFullPack`` turns true.
     ///
     /// - Returns: The blob's ID, and whether it was new.
     @discardableResult
-    package mutating func add(_ plaintext: UnsafeRawBufferPointer, type: BlobType) async throws(RepositoryError) -> (id: Digest256, isNew: Bool) {
+    package mutating func stage(_ plaintext: UnsafeRawBufferPointer, type: BlobType) -> (id: Digest256, isNew: Bool) {
         let id = repository.identifier.id(of: plaintext)
-        guard !contains(id) else { return (id, false) }
-        try await addNew(plaintext, id: id, type: type)
-        return (id, true)
+        return (id, stage(plaintext, id: id, type: type))
     }
 
-    /// Adds a blob whose ID the caller computed, if the repository does not have it.
+    /// Adds a blob whose ID the caller computed to an open pack, unless the
+    /// repository has it already.
     ///
     /// - Returns: Whether it was new.
     @discardableResult
-    package mutating func add(_ plaintext: UnsafeRawBufferPointer, id: Digest256, type: BlobType) async throws(RepositoryError) -> Bool {
+    package mutating func stage(_ plaintext: UnsafeRawBufferPointer, id: Digest256, type: BlobType) -> Bool {
         guard !contains(id) else { return false }
-        try await addNew(plaintext, id: id, type: type)
+        pending.insert(id)
+        switch type {
+        case .data: Self.append(plaintext, id: id, type: type, to: &dataPack, using: &encoder)
+        case .tree: Self.append(plaintext, id: id, type: type, to: &treePack, using: &encoder)
+        }
+        blobsAdded += 1
         return true
+    }
+
+    private static func append(
+        _ plaintext: UnsafeRawBufferPointer, id: Digest256, type: BlobType, to pack: inout PackWriter, using encoder: inout BlobEncoder
+    ) {
+        pack.add(type: type, id: id, rawLength: plaintext.count) { encoder.encode(plaintext, appendingTo: &$0) }
+    }
+
+    /// Whether an open pack has reached the pack size.
+    package var hasFullPack: Bool {
+        dataPack.size >= repository.config.packSize || treePack.size >= repository.config.packSize
+    }
+
+    /// Stores the open packs that have reached the pack size.
+    package mutating func storeFullPacks() async throws(RepositoryError) {
+        if dataPack.size >= repository.config.packSize { try await store(dataPack.finish()) }
+        if treePack.size >= repository.config.packSize { try await store(treePack.finish()) }
+    }
+
+    /// Adds a blob unless the repository has it already, storing a pack when one fills.
+    ///
+    /// - Returns: The blob's ID, and whether it was new.
+    @discardableResult
+    package mutating func add(_ plaintext: [UInt8], type: BlobType) async throws(RepositoryError) -> (id: Digest256, isNew: Bool) {
+        let result = plaintext.withUnsafeBytes { stage($0, type: type) }
+        if hasFullPack {
+            try await storeFullPacks()
+        }
+        return result
     }
 
     /// Adds a tree blob.
     ///
     /// - Returns: The tree's ID.
     package mutating func add(_ tree: Tree) async throws(RepositoryError) -> Digest256 {
-        try await tree.encoded().withUnsafeBytes { buffer throws(RepositoryError) in
-            try await add(buffer, type: .tree).id
-        }
+        try await add(tree.encoded(), type: .tree).id
     }
 
-    private mutating func addNew(_ plaintext: UnsafeRawBufferPointer, id: Digest256, type: BlobType) async throws(RepositoryError) {
-        pending.insert(id)
-        switch type {
-        case .data:
-            dataPack.add(type: type, id: id, rawLength: plaintext.count) { encoder.encode(plaintext, appendingTo: &$0) }
-            if dataPack.size >= repository.config.packSize { try await store(&dataPack) }
-        case .tree:
-            treePack.add(type: type, id: id, rawLength: plaintext.count) { encoder.encode(plaintext, appendingTo: &$0) }
-            if treePack.size >= repository.config.packSize { try await store(&treePack) }
-        }
-        blobsAdded += 1
-    }
-
-    private mutating func store(_ writer: inout PackWriter) async throws(RepositoryError) {
-        guard !writer.isEmpty else { return }
-        let pack = writer.finish()
+    private mutating func store(_ pack: FinishedPack) async throws(RepositoryError) {
         try await repository.savePack(pack)
         for blob in pack.blobs {
             index.insert(blob.id, blob.location)
@@ -116,8 +135,8 @@ package struct RepositoryWriter: ~Copyable {
 
     /// Stores the open packs and an index file for every pack not yet indexed.
     package mutating func flush() async throws(RepositoryError) {
-        try await store(&dataPack)
-        try await store(&treePack)
+        if !dataPack.isEmpty { try await store(dataPack.finish()) }
+        if !treePack.isEmpty { try await store(treePack.finish()) }
         try await writeIndex()
     }
 }

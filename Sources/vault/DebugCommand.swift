@@ -1,5 +1,6 @@
 import ArgumentParser
 import VaultChunker
+import VaultOperations
 import VaultRepository
 
 /// `vault debug`: tools for looking inside vault's machinery.
@@ -46,7 +47,15 @@ struct DebugCommand: AsyncParsableCommand {
             } catch {
                 throw RepositoryError(.invalidRequest, "\(error)")
             }
-            try FileChunkLister(path: file, chunker: FastCDC(parameters: parameters)).printChunks()
+            var output = ""
+            try ChunkBoundaries.forEachChunk(inFileAt: file, chunker: try FastCDC(parameters: parameters)) { offset, length in
+                output += "\(offset) \(length)\n"
+                if output.utf8.count >= 1 << 16 {
+                    print(output, terminator: "")
+                    output = ""
+                }
+            }
+            print(output, terminator: "")
         }
     }
 }

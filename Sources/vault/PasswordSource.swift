@@ -87,7 +87,7 @@ struct PasswordSource {
         _ = message.withCString { write(tty, $0, strlen($0)) }
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
-        while read(tty, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
+        while Glibc.read(tty, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
             bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -32,7 +32,7 @@ struct Vault: AsyncParsableCommand {
             }
         } catch let error as RepositoryError {
             StandardError.line("vault: \(error.message)")
-            exit(ExitStatus(error).rawValue)
+            Glibc.exit(ExitStatus(error).rawValue)
         } catch {
             exit(withError: error)
         }

@@ -84,10 +84,10 @@ struct RepositoryTests {
             + [[UInt8](repeating: 7, count: 300_000), []]
         var ids: [Digest256] = []
         for blob in blobs {
-            ids.append(try await blob.withUnsafeBytes { buffer throws(RepositoryError) in try await writer.add(buffer, type: .data).id })
+            ids.append(try await writer.add(blob, type: .data).id)
         }
         // A duplicate is not stored twice.
-        let again = try await blobs[0].withUnsafeBytes { buffer throws(RepositoryError) in try await writer.add(buffer, type: .data) }
+        let again = try await writer.add(blobs[0], type: .data)
         #expect(!again.isNew)
         try await writer.flush()
         #expect(writer.blobsAdded == blobs.count)
@@ -116,7 +116,7 @@ struct RepositoryTests {
         let test = try await TestRepository()
         var writer = RepositoryWriter(repository: test.repository, index: ChunkIndex())
         let blob = seededBytes(count: 100_000, seed: 1)
-        let id = try await blob.withUnsafeBytes { buffer throws(RepositoryError) in try await writer.add(buffer, type: .data).id }
+        let id = try await writer.add(blob, type: .data).id
         try await writer.flush()
         let location = try #require(try await test.repository.loadIndex().chunks.location(of: id))
         try flipByte(at: 5000, ofFileAt: test.path(of: try ObjectName(kind: .data, name: location.pack.hex)))
@@ -129,7 +129,7 @@ struct RepositoryTests {
     func packHeaderTamperDetected() async throws {
         let test = try await TestRepository()
         var writer = RepositoryWriter(repository: test.repository, index: ChunkIndex())
-        _ = try await [UInt8](repeating: 1, count: 1000).withUnsafeBytes { buffer throws(RepositoryError) in try await writer.add(buffer, type: .data) }
+        _ = try await writer.add([UInt8](repeating: 1, count: 1000), type: .data)
         try await writer.flush()
         let (pack, size) = try #require(try await test.repository.loadIndex().packSizes.first)
         try flipByte(at: -10, ofFileAt: test.path(of: try ObjectName(kind: .data, name: pack.hex)))
