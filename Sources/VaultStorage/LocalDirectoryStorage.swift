@@ -23,8 +23,9 @@ import VaultPOSIX
 /// work. Where the file system does not support `RENAME_NOREPLACE`, `put`
 /// checks that the name is free and then renames: a race with another
 /// writer storing the same name in between would let the later rename
-/// replace the earlier object. Every name but a lock's is the hash of the
-/// contents, so the replacement holds the same bytes; lock names are random.
+/// replace the earlier object. Where names are hashes of the contents, the
+/// replacement holds the same bytes; where they are chosen at random, two
+/// writers choosing the same one is vanishingly unlikely.
 ///
 /// A crash can leave temporary files behind, never partial objects;
 /// ``removeStaleTemporaryFiles(olderThan:)`` removes them.
@@ -229,9 +230,13 @@ package struct LocalDirectoryStorage: Storage {
         defer { try? folder.close() }
         do {
             try FileSystem.removeFile(FilePath(name.name), relativeTo: folder)
-            try Self.syncFolder(folder)
         } catch {
             throw storageError(error, action, name, path: layout.path(of: name))
+        }
+        do {
+            try Self.syncFolder(folder)
+        } catch {
+            throw storageError(error, action, name, path: layout.folder(of: name), objectMayBeMissing: false)
         }
     }
 
@@ -403,8 +408,11 @@ package struct LocalDirectoryStorage: Storage {
         return StorageError(.locationUnavailable, name: name, message: "\(action) \(name): the repository folder '\(location)' is no longer available")
     }
 
-    /// A storage error for a failed call on `path` (replacing the relative
-    /// path an `*at` call recorded).
+    /// A storage error for a failed call on `path`.
+    ///
+    /// The error's paths become absolute: a path an `*at` call recorded
+    /// relative to `path`'s folder is resolved against it, and a call that
+    /// recorded none (`write`, `fsync`) gets `path`.
     ///
     /// - Parameter objectMayBeMissing: Whether `ENOENT` means the object
     ///   does not exist (reading, deleting), rather than that something
@@ -417,8 +425,15 @@ package struct LocalDirectoryStorage: Storage {
             if let unavailable = rootUnavailable(name, action) { return unavailable }
         }
         var error = error
-        error.path = path
-        error.destination = nil
+        let folder = Self.parent(of: path)
+        if let recorded = error.path {
+            if !recorded.isAbsolute { error.path = folder.appending(recorded) }
+        } else {
+            error.path = path
+        }
+        if let destination = error.destination, !destination.isAbsolute {
+            error.destination = folder.appending(destination)
+        }
         return StorageError(error, action, name)
     }
 
