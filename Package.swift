@@ -48,7 +48,7 @@ let package = Package(
 
         .testTarget(name: "VaultCodecsTests", dependencies: ["VaultCodecs"]),
         .testTarget(name: "VaultChunkerTests", dependencies: ["VaultChunker"]),
-        .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage"]),
+        .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage", "VaultPOSIX"]),
         .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultRepository", "VaultStorage", "VaultCodecs", "VaultChunker"]),
         .testTarget(name: "VaultOperationsTests", dependencies: ["VaultOperations"]),
         .testTarget(name: "VaultCLITests", dependencies: ["vault"]),
