@@ -25,7 +25,10 @@ package struct RepositoryLocation: Sendable, Hashable, CustomStringConvertible {
         do {
             return try LocalDirectoryStorage(at: text)
         } catch {
-            throw RepositoryError(.notARepository, "there is no repository at \(text): \(error.message)")
+            switch error.code {
+            case .locationUnavailable: throw RepositoryError(.notARepository, "there is no repository at \(text)")
+            default: throw RepositoryError(error)
+            }
         }
     }
 
