@@ -26,10 +26,13 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
 
+        // Linux declarations the Glibc module lacks (extended attributes).
+        .systemLibrary(name: "CLinuxShims"),
+
         // Leaf modules: they import nothing of ours.
         .target(name: "VaultCodecs", dependencies: ["CZlib", "COpenSSL"]),
         .target(name: "VaultChunker"),
-        .target(name: "VaultPOSIX"),
+        .target(name: "VaultPOSIX", dependencies: ["CLinuxShims"]),
 
         // Storage backends: a flat namespace of typed objects.
         .target(name: "VaultStorage", dependencies: ["VaultPOSIX"]),

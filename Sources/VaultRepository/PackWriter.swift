@@ -10,6 +10,23 @@ package struct FinishedPack: Sendable {
     package var blobs: [(id: Digest256, location: BlobLocation)]
 }
 
+/// A pack that has been stored: what the index needs to know of it.
+package struct StoredPack: Sendable {
+    /// The pack's ID.
+    package var id: Digest256
+    /// The pack file's size.
+    package var size: Int64
+    /// The blobs it holds, with their locations.
+    package var blobs: [(id: Digest256, location: BlobLocation)]
+
+    /// Describes a finished pack, without its bytes.
+    package init(_ pack: FinishedPack) {
+        id = pack.id
+        size = Int64(pack.bytes.count)
+        blobs = pack.blobs
+    }
+}
+
 /// Assembles stored blobs into a pack file (docs/format.md, "Pack files").
 package struct PackWriter: Sendable {
     private let cipher: ObjectCipher

@@ -53,23 +53,14 @@ package struct RepositoryWriter: ~Copyable {
     @discardableResult
     package mutating func stage(_ plaintext: UnsafeRawBufferPointer, type: BlobType) -> (id: Digest256, isNew: Bool) {
         let id = repository.identifier.id(of: plaintext)
-        return (id, stage(plaintext, id: id, type: type))
-    }
-
-    /// Adds a blob whose ID the caller computed to an open pack, unless the
-    /// repository has it already.
-    ///
-    /// - Returns: Whether it was new.
-    @discardableResult
-    package mutating func stage(_ plaintext: UnsafeRawBufferPointer, id: Digest256, type: BlobType) -> Bool {
-        guard !contains(id) else { return false }
+        guard !contains(id) else { return (id, false) }
         pending.insert(id)
         switch type {
         case .data: Self.append(plaintext, id: id, type: type, to: &dataPack, using: &encoder)
         case .tree: Self.append(plaintext, id: id, type: type, to: &treePack, using: &encoder)
         }
         blobsAdded += 1
-        return true
+        return (id, true)
     }
 
     private static func append(
@@ -77,6 +68,77 @@ package struct RepositoryWriter: ~Copyable {
     ) {
         pack.add(type: type, id: id, rawLength: plaintext.count) { encoder.encode(plaintext, appendingTo: &$0) }
     }
+
+    // MARK: Pipelined use
+
+    /// Marks a blob as on its way (being encoded elsewhere), so
+    /// ``contains(_:)`` finds it and it is not encoded twice.
+    ///
+    /// - Returns: Whether the blob was new; `false` if it is known or on its way.
+    package mutating func reserve(_ id: Digest256) -> Bool {
+        guard !index.contains(id) else { return false }
+        return pending.insert(id).inserted
+    }
+
+    /// Appends a blob encoded elsewhere (see ``reserve(_:)``) to its open pack.
+    ///
+    /// - Returns: The pack, finished, when it reached the pack size: store it
+    ///   with ``Repository/savePack(_:)``, then pass it to ``recordStored(_:)``.
+    package mutating func append(_ blob: EncodedBlob) -> FinishedPack? {
+        blobsAdded += 1
+        let packSize = repository.config.packSize
+        switch blob.type {
+        case .data:
+            blob.stored.withUnsafeBytes { dataPack.add(type: .data, id: blob.id, rawLength: blob.rawLength, stored: $0) }
+            return dataPack.size >= packSize ? dataPack.finish() : nil
+        case .tree:
+            blob.stored.withUnsafeBytes { treePack.add(type: .tree, id: blob.id, rawLength: blob.rawLength, stored: $0) }
+            return treePack.size >= packSize ? treePack.finish() : nil
+        }
+    }
+
+    /// Finishes the open packs, full or not.
+    ///
+    /// - Returns: The packs, to store and record like those ``append(_:)`` returns.
+    package mutating func finishOpenPacks() -> [FinishedPack] {
+        var packs: [FinishedPack] = []
+        if !dataPack.isEmpty { packs.append(dataPack.finish()) }
+        if !treePack.isEmpty { packs.append(treePack.finish()) }
+        return packs
+    }
+
+    /// Records that a pack was stored: its blobs join the index, and the
+    /// pack is listed in the next index file.
+    ///
+    /// - Parameter pack: The stored pack; its bytes are not needed any more
+    ///   and may be empty.
+    package mutating func recordStored(_ pack: StoredPack) {
+        for blob in pack.blobs {
+            index.insert(blob.id, blob.location)
+            pending.remove(blob.id)
+        }
+        unindexedPacks.append(IndexFile.Pack(
+            id: pack.id, size: pack.size,
+            blobs: pack.blobs.map {
+                IndexFile.Blob(id: $0.id, type: $0.location.type, offset: $0.location.offset, length: $0.location.length, rawLength: $0.location.rawLength)
+            }
+        ))
+        unindexedBytes += pack.size
+        bytesAdded += pack.size
+    }
+
+    /// Whether enough packs were stored since the last index file that one should be written now.
+    package var isIndexDue: Bool { unindexedBytes >= Self.indexEveryBytes }
+
+    /// Writes an index file for every stored pack not yet in one.
+    package mutating func writeIndex() async throws(RepositoryError) {
+        guard !unindexedPacks.isEmpty else { return }
+        try await repository.saveIndex(IndexFile(packs: unindexedPacks))
+        unindexedPacks = []
+        unindexedBytes = 0
+    }
+
+    // MARK: Inline use
 
     /// Whether an open pack has reached the pack size.
     package var hasFullPack: Bool {
@@ -110,33 +172,17 @@ package struct RepositoryWriter: ~Copyable {
 
     private mutating func store(_ pack: FinishedPack) async throws(RepositoryError) {
         try await repository.savePack(pack)
-        for blob in pack.blobs {
-            index.insert(blob.id, blob.location)
-            pending.remove(blob.id)
-        }
-        unindexedPacks.append(IndexFile.Pack(
-            id: pack.id, size: Int64(pack.bytes.count),
-            blobs: pack.blobs.map { IndexFile.Blob(id: $0.id, type: $0.location.type, offset: $0.location.offset, length: $0.location.length, rawLength: $0.location.rawLength) }
-        ))
-        unindexedBytes += Int64(pack.bytes.count)
-        bytesAdded += Int64(pack.bytes.count)
-        if unindexedBytes >= Self.indexEveryBytes {
+        recordStored(StoredPack(pack))
+        if isIndexDue {
             try await writeIndex()
         }
     }
 
-    private mutating func writeIndex() async throws(RepositoryError) {
-        guard !unindexedPacks.isEmpty else { return }
-        let file = IndexFile(packs: unindexedPacks)
-        try await repository.saveIndex(file)
-        unindexedPacks = []
-        unindexedBytes = 0
-    }
-
     /// Stores the open packs and an index file for every pack not yet indexed.
     package mutating func flush() async throws(RepositoryError) {
-        if !dataPack.isEmpty { try await store(dataPack.finish()) }
-        if !treePack.isEmpty { try await store(treePack.finish()) }
+        for pack in finishOpenPacks() {
+            try await store(pack)
+        }
         try await writeIndex()
     }
 }
