@@ -22,14 +22,6 @@ enum OpenSSLAlgorithms {
         return cipher
     }()
 
-    /// HMAC (`EVP_MAC`).
-    nonisolated(unsafe) static let hmac: OpaquePointer = {
-        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else {
-            fatalError("OpenSSL has no HMAC: \(OpenSSLErrors.drain())")
-        }
-        return mac
-    }()
-
     /// scrypt (`EVP_KDF`).
     nonisolated(unsafe) static let scrypt: OpaquePointer = {
         guard let kdf = EVP_KDF_fetch(nil, "SCRYPT", nil) else {
