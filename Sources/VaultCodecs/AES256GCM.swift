@@ -102,13 +102,14 @@ package struct AES256GCM: Sendable {
         drawingNonce: Bool
     ) {
         precondition(sealed.count == plaintext.count + Self.overhead)
-        let nonce = UnsafeRawBufferPointer(rebasing: sealed[..<Self.nonceByteCount])
+        let nonceSlot = UnsafeMutableRawBufferPointer(rebasing: sealed[..<Self.nonceByteCount])
+        let nonce = UnsafeRawBufferPointer(nonceSlot)
         let body = sealed.baseAddress.map { $0 + Self.nonceByteCount }
         let tag = UnsafeMutableRawBufferPointer(rebasing: sealed[(sealed.count - Self.tagByteCount)...])
         let result: Result<Void, CodecError> = storage.encryptors.withContext { sealer in
             let context = sealer.context
             if drawingNonce {
-                sealer.nonces.fill(UnsafeMutableRawBufferPointer(mutating: nonce))
+                sealer.nonces.fill(nonceSlot)
             }
             guard EVP_EncryptInit_ex2(context, nil, nil, nonce.bytes, nil) == 1 else {
                 return .failure(OpenSSLErrors.error("EVP_EncryptInit_ex2"))
