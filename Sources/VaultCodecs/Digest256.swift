@@ -112,18 +112,22 @@ package struct Digest256: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// The first 8 hexadecimal digits, for messages.
     package var shortHex: String { String(hex.prefix(8)) }
 
+    /// The 64 lowercase hexadecimal digits, as ``hex``.
     package var description: String { hex }
 
+    /// Whether two digests are the same 32 bytes.
     package static func == (lhs: Digest256, rhs: Digest256) -> Bool {
         lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1
             && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3
     }
 
+    /// Feeds the first word to `hasher`; digests are uniformly distributed.
     package func hash(into hasher: inout Hasher) {
         // The words are uniformly distributed already; one is plenty.
         hasher.combine(words.0)
     }
 
+    /// Byte-wise (lexicographic) order, the order of their ``hex`` strings.
     package static func < (lhs: Digest256, rhs: Digest256) -> Bool {
         (lhs.words.0, lhs.words.1, lhs.words.2, lhs.words.3) < (rhs.words.0, rhs.words.1, rhs.words.2, rhs.words.3)
     }
