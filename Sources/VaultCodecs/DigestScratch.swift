@@ -1,11 +1,11 @@
 internal import COpenSSL
 
 #if canImport(Glibc)
-import Glibc
+internal import Glibc
 #elseif canImport(Musl)
-import Musl
+internal import Musl
 #elseif canImport(Darwin)
-import Darwin
+internal import Darwin
 #endif
 
 /// One reusable OpenSSL digest context per thread, for one-shot hashing.
