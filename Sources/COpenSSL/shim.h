@@ -14,17 +14,9 @@
 #include <openssl/rand.h>
 
 // OSSL_PARAM arrays keep pointers to their key strings and values, and the
-// keys are string macros; building the arrays here keeps every pointer valid
+// keys are string macros; building the array here keeps every pointer valid
 // for the duration of the call, which Swift's temporary string bridging
 // cannot promise.
-
-/// Keys an HMAC context for SHA2-256 (EVP_MAC_init with the digest parameter).
-static inline int vault_hmac_sha256_init(EVP_MAC_CTX *ctx, const unsigned char *key, size_t key_length) {
-    OSSL_PARAM params[2];
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA2-256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    return EVP_MAC_init(ctx, key, key_length, params);
-}
 
 /// Derives `out_length` bytes with scrypt (RFC 7914) from a fetched SCRYPT KDF.
 static inline int vault_scrypt_derive(EVP_KDF *kdf,

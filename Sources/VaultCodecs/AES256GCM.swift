@@ -10,7 +10,7 @@ internal import COpenSSL
 ///
 /// Each call takes a keyed OpenSSL context from a small pool and only sets a
 /// new nonce, so the AES key schedule and GHASH tables are computed once per
-/// pooled context, not per message.
+/// pooled context, not per message; nonces come from ``NonceBatch``.
 package struct AES256GCM: Sendable {
     /// The key length in bytes.
     package static let keyByteCount = 32
@@ -47,9 +47,8 @@ package struct AES256GCM: Sendable {
         // Encrypt straight from the caller's buffer into the array's spare
         // capacity: the output is the only copy.
         output.appendBytes(upTo: sealedCount) { sealed in
-            let sealed = UnsafeMutableRawBufferPointer(rebasing: sealed[..<sealedCount])
-            SecureRandom.fill(UnsafeMutableRawBufferPointer(rebasing: sealed[..<Self.nonceByteCount]))
-            seal(plaintext, into: sealed, additionalData: UnsafeRawBufferPointer(start: nil, count: 0))
+            seal(plaintext, into: UnsafeMutableRawBufferPointer(rebasing: sealed[..<sealedCount]),
+                 additionalData: UnsafeRawBufferPointer(start: nil, count: 0), drawingNonce: true)
             return sealedCount
         }
     }
@@ -84,25 +83,34 @@ package struct AES256GCM: Sendable {
         var output = nonce + [UInt8](repeating: 0, count: plaintext.count + Self.tagByteCount)
         plaintext.withUnsafeBytes { plaintext in
             additionalData.withUnsafeBytes { additionalData in
-                output.withUnsafeMutableBytes { seal(plaintext, into: $0, additionalData: additionalData) }
+                output.withUnsafeMutableBytes {
+                    seal(plaintext, into: $0, additionalData: additionalData, drawingNonce: false)
+                }
             }
         }
         return output
     }
 
     /// Encrypts `plaintext` into `sealed[12 ..< count - 16]` under the nonce
-    /// already in `sealed[..<12]`, and writes the tag into the last 16 bytes.
-    /// `plaintext` may be exactly `sealed[12 ..< count - 16]` (in place).
+    /// in `sealed[..<12]` (first drawn at random when `drawingNonce`), and
+    /// writes the tag into the last 16 bytes. `plaintext` may be exactly
+    /// `sealed[12 ..< count - 16]` (in place).
     private func seal(
         _ plaintext: UnsafeRawBufferPointer,
         into sealed: UnsafeMutableRawBufferPointer,
-        additionalData: UnsafeRawBufferPointer
+        additionalData: UnsafeRawBufferPointer,
+        drawingNonce: Bool
     ) {
         precondition(sealed.count == plaintext.count + Self.overhead)
-        let nonce = UnsafeRawBufferPointer(rebasing: sealed[..<Self.nonceByteCount])
+        let nonceSlot = UnsafeMutableRawBufferPointer(rebasing: sealed[..<Self.nonceByteCount])
+        let nonce = UnsafeRawBufferPointer(nonceSlot)
         let body = sealed.baseAddress.map { $0 + Self.nonceByteCount }
         let tag = UnsafeMutableRawBufferPointer(rebasing: sealed[(sealed.count - Self.tagByteCount)...])
-        let result: Result<Void, CodecError> = storage.encryptors.withContext { context in
+        let result: Result<Void, CodecError> = storage.encryptors.withContext { sealer in
+            let context = sealer.context
+            if drawingNonce {
+                sealer.nonces.fill(nonceSlot)
+            }
             guard EVP_EncryptInit_ex2(context, nil, nil, nonce.bytes, nil) == 1 else {
                 return .failure(OpenSSLErrors.error("EVP_EncryptInit_ex2"))
             }
@@ -273,8 +281,8 @@ package struct AES256GCM: Sendable {
     /// The key and the pools of keyed encryption and decryption contexts.
     private final class Storage: @unchecked Sendable {
         private let key: UnsafeMutableRawBufferPointer
-        let encryptors: ContextPool
-        let decryptors: ContextPool
+        let encryptors: ContextPool<Sealer>
+        let decryptors: ContextPool<OpaquePointer>
 
         init(key source: UnsafeRawBufferPointer) {
             let key = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
@@ -283,8 +291,8 @@ package struct AES256GCM: Sendable {
             // Contexts hold their own expanded key; `key` is only read while
             // making one, and outlives both pools' `make` closures.
             let readOnlyKey = UnsafeRawBufferPointer(key)
-            encryptors = ContextPool(make: { Self.keyedContext(readOnlyKey, encrypt: true) },
-                                     release: { EVP_CIPHER_CTX_free($0) })
+            encryptors = ContextPool(make: { Sealer(context: Self.keyedContext(readOnlyKey, encrypt: true)) },
+                                     release: { _ in })
             decryptors = ContextPool(make: { Self.keyedContext(readOnlyKey, encrypt: false) },
                                      release: { EVP_CIPHER_CTX_free($0) })
         }
@@ -307,6 +315,20 @@ package struct AES256GCM: Sendable {
             }
             return context
         }
+    }
+}
+
+/// A keyed encryption context and the nonces it hands out.
+private final class Sealer {
+    let context: OpaquePointer
+    let nonces = NonceBatch()
+
+    init(context: OpaquePointer) {
+        self.context = context
+    }
+
+    deinit {
+        EVP_CIPHER_CTX_free(context)
     }
 }
 

@@ -20,6 +20,7 @@ package struct CodecError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The underlying C library reported a failure.
         case library
 
+        /// The case name, e.g. `authenticationFailed`.
         package var description: String { rawValue }
     }
 
@@ -39,5 +40,6 @@ package struct CodecError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `code: message`, e.g. `truncated: the zlib stream ends early (12 bytes of input)`.
     package var description: String { "\(code): \(message)" }
 }

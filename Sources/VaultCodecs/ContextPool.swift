@@ -1,23 +1,23 @@
 #if canImport(Glibc)
-import Glibc
+internal import Glibc
 #elseif canImport(Musl)
-import Musl
+internal import Musl
 #elseif canImport(Darwin)
-import Darwin
+internal import Darwin
 #endif
 
-/// A thread-safe free list of keyed OpenSSL contexts.
+/// A thread-safe free list of keyed OpenSSL contexts (or objects holding them).
 ///
 /// Keying a context (HMAC pads, AES key schedule and GHASH tables) costs more
 /// than authenticating or sealing a small message, and a context must not be
 /// used by two threads at once. Each call takes an idle context (or makes a new
 /// one), uses it alone, and hands it back; at most ``limit`` idle contexts are
 /// kept.
-final class ContextPool: @unchecked Sendable {
+final class ContextPool<Context>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var idle: [OpaquePointer] = []
-    private let make: () -> OpaquePointer
-    private let release: (OpaquePointer) -> Void
+    private var idle: [Context] = []
+    private let make: () -> Context
+    private let release: (Context) -> Void
     private let limit: Int
 
     /// Creates an empty pool.
@@ -26,7 +26,7 @@ final class ContextPool: @unchecked Sendable {
     ///   - limit: How many idle contexts to keep at most.
     ///   - make: Creates a keyed context; called when no idle one is left.
     ///   - release: Frees a context.
-    init(limit: Int = 16, make: @escaping () -> OpaquePointer, release: @escaping (OpaquePointer) -> Void) {
+    init(limit: Int = 16, make: @escaping () -> Context, release: @escaping (Context) -> Void) {
         self.limit = limit
         self.make = make
         self.release = release
@@ -50,21 +50,21 @@ final class ContextPool: @unchecked Sendable {
     /// - Returns: What `body` returns.
     @inline(__always)
     func withContext<Result: ~Copyable, Failure: Error>(
-        _ body: (OpaquePointer) throws(Failure) -> Result
+        _ body: (Context) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         let context = take()
         defer { giveBack(context) }
         return try body(context)
     }
 
-    private func take() -> OpaquePointer {
+    private func take() -> Context {
         pthread_mutex_lock(mutex)
         let context = idle.popLast()
         pthread_mutex_unlock(mutex)
         return context ?? make()
     }
 
-    private func giveBack(_ context: OpaquePointer) {
+    private func giveBack(_ context: Context) {
         pthread_mutex_lock(mutex)
         let kept = idle.count < limit
         if kept { idle.append(context) }

@@ -35,29 +35,45 @@ package struct Digest256: Hashable, Comparable, Sendable, CustomStringConvertibl
     ///
     /// - Returns: `nil` when `bytes` does not hold exactly 32 bytes.
     package init?(bytes: some Collection<UInt8>) {
-        let array = Array(bytes)
-        guard let digest = array.withUnsafeBytes({ Digest256(bytes: $0) }) else { return nil }
-        self = digest
+        guard bytes.count == Self.byteCount else { return nil }
+        if let digest = bytes.withContiguousStorageIfAvailable({ Digest256(bytes: UnsafeRawBufferPointer($0)) }) {
+            guard let digest else { return nil }
+            self = digest
+        } else {
+            guard let digest = Array(bytes).withUnsafeBytes({ Digest256(bytes: $0) }) else { return nil }
+            self = digest
+        }
     }
 
     /// Parses 64 hexadecimal digits (either case).
     ///
     /// - Returns: `nil` unless `hex` is exactly 64 hexadecimal digits.
     package init?(hex: some StringProtocol) {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == 64 else { return nil }
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (index, character) in utf8.enumerated() {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var count = 0
+        var word: UInt64 = 0
+        for character in hex.utf8 {
             let nibble: UInt8
             switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character &- UInt8(ascii: "A") &+ 10
             default: return nil
             }
-            words[index / 16] = words[index / 16] << 4 | UInt64(nibble)
+            guard count < 64 else { return nil }
+            word = word << 4 | UInt64(nibble)
+            count += 1
+            switch count {
+            case 16: words.0 = word
+            case 32: words.1 = word
+            case 48: words.2 = word
+            case 64: words.3 = word
+            default: continue
+            }
+            word = 0
         }
-        self.words = (words[0], words[1], words[2], words[3])
+        guard count == 64 else { return nil }
+        self.words = words
     }
 
     /// The 32 digest bytes.
@@ -80,32 +96,38 @@ package struct Digest256: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// The digest as 64 lowercase hexadecimal digits.
     package var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8](repeating: 0, count: 64)
-        for (wordIndex, word) in [words.0, words.1, words.2, words.3].enumerated() {
-            for nibbleIndex in 0..<16 {
-                let nibble = Int((word >> UInt64(60 - 4 * nibbleIndex)) & 0xF)
-                text[wordIndex * 16 + nibbleIndex] = digits[nibble]
+        String(unsafeUninitializedCapacity: 64) { text in
+            let digits: StaticString = "0123456789abcdef"
+            let digit = digits.utf8Start
+            for (wordIndex, word) in [words.0, words.1, words.2, words.3].enumerated() {
+                for nibbleIndex in 0..<16 {
+                    let nibble = Int(truncatingIfNeeded: (word >> UInt64(60 - 4 * nibbleIndex)) & 0xF)
+                    text[wordIndex * 16 + nibbleIndex] = digit[nibble]
+                }
             }
+            return 64
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// The first 8 hexadecimal digits, for messages.
     package var shortHex: String { String(hex.prefix(8)) }
 
+    /// The 64 lowercase hexadecimal digits, as ``hex``.
     package var description: String { hex }
 
+    /// Whether two digests are the same 32 bytes.
     package static func == (lhs: Digest256, rhs: Digest256) -> Bool {
         lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1
             && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3
     }
 
+    /// Feeds the first word to `hasher`; digests are uniformly distributed.
     package func hash(into hasher: inout Hasher) {
         // The words are uniformly distributed already; one is plenty.
         hasher.combine(words.0)
     }
 
+    /// Byte-wise (lexicographic) order, the order of their ``hex`` strings.
     package static func < (lhs: Digest256, rhs: Digest256) -> Bool {
         (lhs.words.0, lhs.words.1, lhs.words.2, lhs.words.3) < (rhs.words.0, rhs.words.1, rhs.words.2, rhs.words.3)
     }

@@ -8,11 +8,25 @@ internal import COpenSSL
 enum OpenSSLAlgorithms {
     /// SHA2-256 (`EVP_MD`).
     nonisolated(unsafe) static let sha256: OpaquePointer = {
-        guard let md = EVP_MD_fetch(nil, "SHA2-256", nil) else {
-            fatalError("OpenSSL has no SHA2-256: \(OpenSSLErrors.drain())")
+        do {
+            return try fetchDigest("SHA2-256")
+        } catch {
+            fatalError("OpenSSL has no SHA2-256: \(error)")
+        }
+    }()
+
+    /// Fetches a digest by name from the default provider.
+    ///
+    /// - Parameter name: An OpenSSL digest name, e.g. `"SHA2-256"`.
+    /// - Returns: An `EVP_MD` the caller owns.
+    /// - Throws: ``CodecError`` `.library`, with OpenSSL's reason, when the
+    ///   provider has no such digest.
+    static func fetchDigest(_ name: String) throws(CodecError) -> OpaquePointer {
+        guard let md = EVP_MD_fetch(nil, name, nil) else {
+            throw OpenSSLErrors.error("EVP_MD_fetch(\(name))")
         }
         return md
-    }()
+    }
 
     /// AES-256-GCM (`EVP_CIPHER`).
     nonisolated(unsafe) static let aes256GCM: OpaquePointer = {
@@ -20,14 +34,6 @@ enum OpenSSLAlgorithms {
             fatalError("OpenSSL has no AES-256-GCM: \(OpenSSLErrors.drain())")
         }
         return cipher
-    }()
-
-    /// HMAC (`EVP_MAC`).
-    nonisolated(unsafe) static let hmac: OpaquePointer = {
-        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else {
-            fatalError("OpenSSL has no HMAC: \(OpenSSLErrors.drain())")
-        }
-        return mac
     }()
 
     /// scrypt (`EVP_KDF`).

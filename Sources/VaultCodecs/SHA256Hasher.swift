@@ -61,16 +61,12 @@ package struct SHA256Hasher: ~Copyable {
     /// - Parameter bytes: The message.
     /// - Returns: Its SHA-256 digest.
     package static func hash(_ bytes: UnsafeRawBufferPointer) -> Digest256 {
-        withUnsafeTemporaryAllocation(byteCount: Digest256.byteCount, alignment: 8) { buffer in
-            var length: UInt32 = 0
-            // EVP_Digest accepts a NULL pointer with a zero count.
-            guard EVP_Digest(bytes.baseAddress, bytes.count,
-                             buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length,
-                             OpenSSLAlgorithms.sha256, nil) == 1,
-                  length == UInt32(Digest256.byteCount)
-            else {
-                fatalError("EVP_Digest(SHA2-256) failed: \(OpenSSLErrors.drain())")
-            }
+        // This thread's scratch context, reset by copying a fresh state into
+        // it: no allocation, no lock.
+        let context = DigestScratch.context
+        DigestScratch.load(context, from: DigestScratch.initialSHA256)
+        return withUnsafeTemporaryAllocation(byteCount: Digest256.byteCount, alignment: 8) { buffer in
+            DigestScratch.finish(context, absorbing: bytes, into: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
             return Digest256(bytes: UnsafeRawBufferPointer(buffer))!
         }
     }

@@ -136,15 +136,16 @@ package struct ZlibDecompressor: ~Copyable {
             let outputPiece = min(output.count - written, Int(UInt32.max))
             stream.pointee.next_in = input.baseAddress.map { ($0 + consumed).assumingMemoryBound(to: Bytef.self) }
             stream.pointee.avail_in = uInt(inputPiece)
-            // zlib wants a valid pointer even with no room; it writes nothing then.
-            var scratch: UInt8 = 0
-            if let base = output.baseAddress, outputPiece > 0 {
-                stream.pointee.next_out = (base + written).assumingMemoryBound(to: Bytef.self)
-            } else {
-                stream.pointee.next_out = withUnsafeMutablePointer(to: &scratch) { $0 }
+            // inflate rejects a NULL next_out even when there is no room (it
+            // writes nothing then), so an empty buffer gets a stand-in byte.
+            var standIn: UInt8 = 0
+            let status = withUnsafeMutablePointer(to: &standIn) { standIn in
+                stream.pointee.next_out = output.baseAddress.map {
+                    ($0 + written).assumingMemoryBound(to: Bytef.self)
+                } ?? standIn
+                stream.pointee.avail_out = uInt(outputPiece)
+                return CZlib.inflate(stream, Z_NO_FLUSH)
             }
-            stream.pointee.avail_out = uInt(outputPiece)
-            let status = CZlib.inflate(stream, Z_NO_FLUSH)
             consumed += inputPiece - Int(stream.pointee.avail_in)
             let wrote = outputPiece - Int(stream.pointee.avail_out)
             written += wrote

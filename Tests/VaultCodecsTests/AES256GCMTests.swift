@@ -145,6 +145,19 @@ import Testing
         #expect(error?.code == .authenticationFailed)
     }
 
+    @Test func instanceWorksAfterAFailedOpen() throws {
+        // The pooled decryption context must come back clean after a tag failure.
+        let cipher = try AES256GCM(key: SecureRandom.bytes(32))
+        let plaintext = pseudoRandomBytes(300, seed: 14)
+        let sealed = cipher.seal(plaintext)
+        var damaged = sealed
+        damaged[20] ^= 0x40
+        for _ in 0..<3 {
+            #expect(throws: CodecError.self) { try cipher.open(damaged) }
+            #expect(try cipher.open(sealed) == plaintext)
+        }
+    }
+
     @Test(arguments: [0, 16, 24, 31, 33, 64])
     func keyOfWrongLengthIsRejected(length: Int) {
         let error = #expect(throws: CodecError.self) { try AES256GCM(key: [UInt8](repeating: 7, count: length)) }

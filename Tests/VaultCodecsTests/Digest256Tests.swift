@@ -20,6 +20,9 @@ import Testing
         #expect(digest == SHA256Hasher.hash(Array("abc".utf8)))
         let viaPointer = bytes.withUnsafeBytes { Digest256(bytes: $0) }
         #expect(viaPointer == digest)
+        // A slice (contiguous) and a lazy collection (not contiguous).
+        #expect(Digest256(bytes: ([0] + bytes)[1...]) == digest)
+        #expect(Digest256(bytes: bytes.lazy.map { $0 }) == digest)
         var written = [UInt8](repeating: 0, count: 40)
         written.withUnsafeMutableBytes { digest.write(to: $0) }
         #expect(Array(written[..<32]) == bytes)
