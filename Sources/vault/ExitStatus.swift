@@ -1,4 +1,5 @@
 import ArgumentParser
+import VaultOperations
 import VaultRepository
 
 /// vault's exit codes, documented in README.md. They follow restic's where
@@ -30,6 +31,16 @@ enum ExitStatus: Int32 {
         case .locked: self = .locked
         case .wrongPassword: self = .wrongPassword
         case .invalidRequest, .passwordRequired, .unsupportedVersion, .damaged, .storage: self = .failure
+        }
+    }
+}
+
+extension ExitStatus {
+    /// The status for an operation error.
+    init(_ error: OperationError) {
+        switch error.code {
+        case .interrupted: self = .interrupted
+        case .invalidArgument, .noSource, .snapshotNotFound, .targetFailed: self = .failure
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VaultOperations
 import VaultRepository
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,7 @@ struct Vault: AsyncParsableCommand {
             64 usage error, 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [InitCommand.self, KeyCommand.self, UnlockCommand.self, DebugCommand.self]
+        subcommands: [InitCommand.self, BackupCommand.self, KeyCommand.self, UnlockCommand.self, DebugCommand.self]
     )
 
     /// Runs the command; repository errors become one line on stderr and their exit code.
@@ -32,6 +33,9 @@ struct Vault: AsyncParsableCommand {
             }
         } catch let error as RepositoryError {
             StandardError.line("vault: \(error.message)")
+            Glibc.exit(ExitStatus(error).rawValue)
+        } catch let error as OperationError {
+            StandardError.line(error.code == .interrupted ? "vault: interrupted" : "vault: \(error.message)")
             Glibc.exit(ExitStatus(error).rawValue)
         } catch {
             exit(withError: error)

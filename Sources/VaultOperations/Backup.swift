@@ -1,0 +1,103 @@
+import VaultCodecs
+import VaultPOSIX
+import VaultRepository
+
+/// `vault backup`: takes a snapshot of some paths, or of a stream.
+package struct Backup {
+    /// The repository to back up into.
+    package var repository: Repository
+    /// What to back up, and how.
+    package var options: BackupOptions
+    /// Raised by Ctrl-C or SIGTERM.
+    package var interrupt: InterruptFlag
+    /// Called with progress now and then.
+    package var progress: (BackupProgress) -> Void
+
+    /// The program name recorded in snapshots.
+    package static let program = "vault 0.1.0"
+
+    /// Creates a backup operation.
+    package init(repository: Repository, options: BackupOptions, interrupt: InterruptFlag = InterruptFlag(), progress: @escaping (BackupProgress) -> Void = { _ in }) {
+        self.repository = repository
+        self.options = options
+        self.interrupt = interrupt
+        self.progress = progress
+    }
+
+    /// Runs the backup of ``options``' paths, or of `stream` when given.
+    ///
+    /// Order: packs, then index files, then the snapshot, so an interruption
+    /// at any point leaves a consistent repository. When interrupted, the
+    /// blobs read so far are stored and indexed (the next backup reuses
+    /// them) and no snapshot is written.
+    ///
+    /// - Returns: The new snapshot and what happened on the way.
+    /// - Throws: ``OperationError`` (`.noSource` when no path can be read,
+    ///   `.interrupted`), ``RepositoryError``.
+    package func run(stream: StandardInputSource? = nil) async throws -> BackupResult {
+        let started = Timestamp.now()
+        let lock = try await RepositoryLock.acquire(repository, exclusive: false)
+        do {
+            let result = try await run(stream: stream, started: started, lock: lock)
+            try await lock.release()
+            return result
+        } catch {
+            try? await lock.release()
+            throw error
+        }
+    }
+
+    private func run(stream: StandardInputSource?, started: Timestamp, lock: RepositoryLock) async throws -> BackupResult {
+        let workingDirectory = try FileSystem.currentDirectory().bytes
+        let sources = SourcePaths(stream.map { ["/" + $0.fileName] } ?? options.paths, workingDirectory: workingDirectory)
+        if stream == nil {
+            guard !sources.paths.isEmpty else {
+                throw OperationError(.invalidArgument, "no paths to back up")
+            }
+            let readable = sources.paths.filter { (try? FileSystem.status(of: FilePath(bytes: $0), followSymbolicLinks: false)) != nil }
+            guard !readable.isEmpty else {
+                throw OperationError(.noSource, "none of the paths to back up exist: \(sources.strings.joined(separator: ", "))")
+            }
+        }
+        let snapshots = try await repository.snapshots()
+        let selection = ParentSelection(requested: options.kind, snapshots: snapshots, host: options.host, paths: sources.strings)
+        let index = try await repository.loadIndex().chunks
+        let parentRoot: Tree? = if let parent = selection.parent {
+            try? await repository.loadTree(parent.manifest.tree, index: index)
+        } else {
+            nil
+        }
+
+        let archiver = BackupArchiver(
+            repository: repository, index: index, options: options, reusesUnchangedFiles: selection.reusesUnchangedFiles,
+            interrupt: interrupt, progress: progress
+        )
+        let root = try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
+            do {
+                let root = if let stream {
+                    try await archiver.archiveStream(stream, group: &group)
+                } else {
+                    try await archiver.archive(sources, parentRoot: parentRoot, group: &group)
+                }
+                try await archiver.finish(group: &group)
+                return root
+            } catch let error as OperationError where error.code == .interrupted {
+                // Keep what was read: store and index it, write no snapshot.
+                try await archiver.finish(group: &group)
+                throw error
+            }
+        }
+        var summary = archiver.summary
+        summary.bytesAdded = archiver.writer.bytesAdded
+        let manifest = SnapshotManifest(
+            time: started, host: options.host, user: HostIdentity.userName, paths: sources.strings, tags: options.tags,
+            kind: selection.kind, parent: selection.parent?.id, base: selection.kind == .full ? nil : selection.base,
+            tree: root, incomplete: archiver.warnings.contains { $0.kind == .unreadable }, summary: summary, program: Self.program
+        )
+        let id = try await repository.saveSnapshot(manifest)
+        return BackupResult(
+            snapshotID: id, manifest: manifest, requestedKind: options.kind, note: selection.note, warnings: archiver.warnings,
+            elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds
+        )
+    }
+}

@@ -1,0 +1,48 @@
+import VaultPOSIX
+import VaultRepository
+
+/// What `vault backup` was asked to do.
+package struct BackupOptions: Sendable {
+    /// The paths to back up (made absolute and normalized by the backup).
+    package var paths: [String]
+    /// The kind asked for; the first backup of a path set is full whatever is asked.
+    package var kind: SnapshotKind = .incremental
+    /// Tags recorded in the snapshot.
+    package var tags: [String] = []
+    /// The host recorded in the snapshot, and used to find the parent.
+    package var host: String = HostIdentity.hostName
+    /// Which entries to leave out.
+    package var excludes: ExcludeRules = ExcludeRules()
+    /// Leave out the contents of directories tagged with a `CACHEDIR.TAG`.
+    package var excludeCaches = false
+    /// Do not cross into other file systems below each path.
+    package var oneFileSystem = false
+
+    /// Creates options for backing up `paths`.
+    package init(paths: [String]) {
+        self.paths = paths
+    }
+}
+
+/// Reads a stream (standard input) as the one file of a snapshot.
+package struct StandardInputSource: Sendable {
+    /// The file's name in the snapshot.
+    package var fileName: String
+    /// Reads the next bytes into the buffer; 0 at the end.
+    package var read: @Sendable (UnsafeMutableRawBufferPointer) throws -> Int
+
+    /// Creates a stream source.
+    package init(fileName: String, read: @escaping @Sendable (UnsafeMutableRawBufferPointer) throws -> Int) {
+        self.fileName = fileName
+        self.read = read
+    }
+}
+
+extension StandardInputSource {
+    /// This process's standard input as the file `fileName`.
+    package static func standardInput(fileName: String) -> StandardInputSource {
+        StandardInputSource(fileName: fileName) { buffer in
+            try FileDescriptor(rawValue: 0).read(into: buffer)
+        }
+    }
+}
