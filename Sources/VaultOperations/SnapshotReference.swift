@@ -1,0 +1,88 @@
+import VaultCodecs
+import VaultRepository
+
+/// A snapshot as the user names it: `latest`, a full ID or a unique
+/// prefix of one, optionally followed by `:PATH` inside the snapshot.
+package struct SnapshotReference: Sendable, Hashable {
+    /// Which snapshot.
+    package enum Selector: Sendable, Hashable {
+        /// The newest snapshot (optionally of a host and paths).
+        case latest
+        /// An ID or a prefix of one (lowercase hexadecimal).
+        case prefix(String)
+    }
+
+    /// Which snapshot.
+    package var selector: Selector
+    /// The path inside the snapshot (absolute, normalized), or `nil` for all of it.
+    package var path: [UInt8]?
+
+    /// Parses `latest`, `ID`, `PREFIX`, each optionally followed by `:PATH`.
+    ///
+    /// - Throws: ``OperationError`` with code `.invalidArgument`.
+    package init(parsing text: String) throws(OperationError) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let name = parts[0].lowercased()
+        if name == "latest" {
+            selector = .latest
+        } else if !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isHexDigit }) {
+            selector = .prefix(name)
+        } else {
+            throw OperationError(.invalidArgument, "invalid snapshot '\(parts[0])': give an ID, a prefix of one, or 'latest'")
+        }
+        if parts.count == 2 {
+            let path = Array(parts[1].utf8)
+            self.path = SourcePaths.normalize(path.first == UInt8(ascii: "/") ? path : [UInt8(ascii: "/")] + path)
+        }
+    }
+
+    /// Finds the snapshot among `snapshots` (oldest first).
+    ///
+    /// - Parameters:
+    ///   - host: With `latest`, only snapshots of this host count.
+    ///   - paths: With `latest`, only snapshots that include all these paths count.
+    /// - Throws: ``OperationError`` with code `.snapshotNotFound` when none
+    ///   or several match.
+    package func resolve(
+        in snapshots: [(id: Digest256, manifest: SnapshotManifest)], host: String? = nil, paths: [String] = []
+    ) throws(OperationError) -> (id: Digest256, manifest: SnapshotManifest) {
+        switch selector {
+        case .latest:
+            let candidates = snapshots.filter { snapshot in
+                (host == nil || snapshot.manifest.host == host) && paths.allSatisfy { snapshot.manifest.paths.contains($0) }
+            }
+            guard let latest = candidates.max(by: { $0.manifest.time < $1.manifest.time }) else {
+                throw OperationError(.snapshotNotFound, "the repository has no snapshot\(host.map { " of host \($0)" } ?? "")")
+            }
+            return latest
+        case .prefix(let prefix):
+            let matches = snapshots.filter { $0.id.hex.hasPrefix(prefix) }
+            guard matches.count == 1 else {
+                throw OperationError(
+                    .snapshotNotFound,
+                    matches.isEmpty ? "no snapshot \(prefix)" : "snapshot ID \(prefix) is ambiguous: it matches \(matches.count) snapshots; give more digits"
+                )
+            }
+            return matches[0]
+        }
+    }
+}
+
+extension Repository {
+    /// The tree node at `path` inside a snapshot's root tree: the root's own
+    /// directory when `path` is `/`.
+    ///
+    /// - Returns: The node, or `nil` when the path is not in the snapshot.
+    package func node(at path: [UInt8], root: Digest256, index: ChunkIndex) async throws(RepositoryError) -> TreeNode? {
+        var node = TreeNode(name: Array("/".utf8), type: .directory)
+        node.subtree = root
+        for component in SourcePaths.components(of: path) {
+            guard node.type == .directory, let subtree = node.subtree else { return nil }
+            guard let child = try await loadTree(subtree, index: index).nodes.first(where: { $0.name == component }) else {
+                return nil
+            }
+            node = child
+        }
+        return node
+    }
+}
