@@ -389,7 +389,7 @@ package struct Repository: Sendable {
 
 extension Storage {
     /// Collects a listing, keeping typed storage errors.
-    func listAllObjects(_ kind: ObjectKind) async throws(StorageError) -> [ObjectInfo] {
+    package func listAllObjects(_ kind: ObjectKind) async throws(StorageError) -> [ObjectInfo] {
         do {
             return try await listAll(kind)
         } catch let error as StorageError {
