@@ -27,7 +27,7 @@ struct VerifyCommand: AsyncParsableCommand {
               pack 47d0a1b2: contents do not match its name (their SHA-256 is 0c5f3e21)
               chunk 9c1e44f0 in pack 47d0a1b2: damaged: AES-256-GCM tag mismatch: …
             then one line per file or directory a snapshot can no longer restore:
-              snapshot 3f2a1b0c: /srv/projects/thesis.tex (chunk 9c1e44f0: in pack 47d0a1b2: AES-256-GCM tag mismatch: …)
+              snapshot 3f2a1b0c: /srv/thesis.tex (chunk 9c1e44f0: in pack 47d0a1b2: AES-256-GCM …)
             and a summary: 'no errors were found' or 'N problems found; M files in K snapshots \
             affected'. Lines starting with 'note:' are harmless (a pack an interrupted backup left \
             unindexed, a blob stored twice). With --json, standard output holds one JSON object per \
