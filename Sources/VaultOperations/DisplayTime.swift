@@ -11,6 +11,11 @@ package enum DisplayTime {
         case utc
     }
 
+    /// Reads `TZ` (or `/etc/localtime`) once: `localtime_r`, unlike
+    /// `localtime`, need not, and `tzset` for every line of a long listing
+    /// would look at the zone file every time.
+    private static let zoneLoaded: Void = tzset()
+
     /// A time as `YYYY-MM-DD HH:MM:SS`.
     ///
     /// - Parameters:
@@ -21,7 +26,9 @@ package enum DisplayTime {
         var seconds = time_t(time.seconds)
         var parts = tm()
         switch zone {
-        case .local: localtime_r(&seconds, &parts)
+        case .local:
+            _ = zoneLoaded
+            localtime_r(&seconds, &parts)
         case .utc: gmtime_r(&seconds, &parts)
         }
         func pad(_ value: Int32, _ width: Int) -> String {

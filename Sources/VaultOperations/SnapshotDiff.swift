@@ -42,29 +42,32 @@ package struct SnapshotDiff {
     package func compare(
         _ old: SnapshotEntry, _ new: SnapshotEntry, _ report: (SnapshotChange) throws -> Void
     ) async throws -> SnapshotDiffSummary {
-        var walk = Walk(summary: SnapshotDiffSummary(includesMetadata: includesMetadata))
+        var summary = SnapshotDiffSummary(includesMetadata: includesMetadata)
         if old.node.type == .directory, new.node.type == .directory {
-            try await compareTrees(old.node.subtree, new.node.subtree, at: new.path, &walk, report)
+            try await compareTrees(old.node.subtree, new.node.subtree, at: new.path, &summary, report)
         } else {
-            try await compareNodes(old.node, new.node, at: new.path, &walk, report)
+            try await compareNodes(old.node, new.node, at: new.path, &summary, report)
         }
-        return walk.summary
+        return summary
     }
 
-    /// The state of one comparison.
-    private struct Walk {
-        var summary: SnapshotDiffSummary
+    /// Where changes go.
+    private typealias Report = (SnapshotChange) throws -> Void
 
-        mutating func report(
-            _ kind: SnapshotChange.Kind, _ path: [UInt8], old: TreeNode?, new: TreeNode?, to report: (SnapshotChange) throws -> Void
-        ) throws {
-            let change = SnapshotChange(kind: kind, path: path, old: old, new: new)
-            summary.count(change)
-            try report(change)
-        }
+    /// Counts a change and reports it.
+    private static func emit(
+        _ kind: SnapshotChange.Kind, _ path: [UInt8], old: TreeNode?, new: TreeNode?,
+        _ summary: inout SnapshotDiffSummary, _ report: Report
+    ) throws {
+        let change = SnapshotChange(kind: kind, path: path, old: old, new: new)
+        summary.count(change)
+        try report(change)
     }
 
-    private func compareTrees(_ oldID: Digest256?, _ newID: Digest256?, at path: [UInt8], _ walk: inout Walk, _ report: (SnapshotChange) throws -> Void) async throws {
+    private func compareTrees(
+        _ oldID: Digest256?, _ newID: Digest256?, at path: [UInt8],
+        _ summary: inout SnapshotDiffSummary, _ report: Report
+    ) async throws {
         guard oldID != newID else { return }
         let oldNodes = if let oldID { try await trees.tree(oldID).nodes } else { [TreeNode]() }
         let newNodes = if let newID { try await trees.tree(newID).nodes } else { [TreeNode]() }
@@ -74,29 +77,32 @@ package struct SnapshotDiff {
             if newIndex == newNodes.count
                 || (oldIndex < oldNodes.count && oldNodes[oldIndex].name.lexicographicallyPrecedes(newNodes[newIndex].name)) {
                 let node = oldNodes[oldIndex]
-                try await reportAll(.removed, node, at: PrintablePath.join(path, node.name), &walk, report)
+                try await reportAll(.removed, node, at: PrintablePath.join(path, node.name), &summary, report)
                 oldIndex += 1
             } else if oldIndex == oldNodes.count || newNodes[newIndex].name.lexicographicallyPrecedes(oldNodes[oldIndex].name) {
                 let node = newNodes[newIndex]
-                try await reportAll(.added, node, at: PrintablePath.join(path, node.name), &walk, report)
+                try await reportAll(.added, node, at: PrintablePath.join(path, node.name), &summary, report)
                 newIndex += 1
             } else {
                 let node = newNodes[newIndex]
-                try await compareNodes(oldNodes[oldIndex], node, at: PrintablePath.join(path, node.name), &walk, report)
+                try await compareNodes(oldNodes[oldIndex], node, at: PrintablePath.join(path, node.name), &summary, report)
                 oldIndex += 1
                 newIndex += 1
             }
         }
     }
 
-    private func compareNodes(_ old: TreeNode, _ new: TreeNode, at path: [UInt8], _ walk: inout Walk, _ report: (SnapshotChange) throws -> Void) async throws {
+    private func compareNodes(
+        _ old: TreeNode, _ new: TreeNode, at path: [UInt8],
+        _ summary: inout SnapshotDiffSummary, _ report: Report
+    ) async throws {
         guard old.type == new.type else {
-            try walk.report(.typeChanged, path, old: old, new: new, to: report)
+            try Self.emit(.typeChanged, path, old: old, new: new, &summary, report)
             if old.type == .directory {
-                try await reportChildren(.removed, of: old, at: path, &walk, report)
+                try await reportChildren(.removed, of: old, at: path, &summary, report)
             }
             if new.type == .directory {
-                try await reportChildren(.added, of: new, at: path, &walk, report)
+                try await reportChildren(.added, of: new, at: path, &summary, report)
             }
             return
         }
@@ -107,26 +113,32 @@ package struct SnapshotDiff {
         case .directory, .fifo, .socket: false
         }
         if contentsDiffer {
-            try walk.report(.modified, path, old: old, new: new, to: report)
+            try Self.emit(.modified, path, old: old, new: new, &summary, report)
         } else if includesMetadata, Self.metadataDiffers(old, new) {
-            try walk.report(.metadataChanged, path, old: old, new: new, to: report)
+            try Self.emit(.metadataChanged, path, old: old, new: new, &summary, report)
         }
         if new.type == .directory {
-            try await compareTrees(old.subtree, new.subtree, at: path, &walk, report)
+            try await compareTrees(old.subtree, new.subtree, at: path, &summary, report)
         }
     }
 
     /// Reports `node` and, for a directory, everything below it.
-    private func reportAll(_ kind: SnapshotChange.Kind, _ node: TreeNode, at path: [UInt8], _ walk: inout Walk, _ report: (SnapshotChange) throws -> Void) async throws {
-        try walk.report(kind, path, old: kind == .removed ? node : nil, new: kind == .removed ? nil : node, to: report)
+    private func reportAll(
+        _ kind: SnapshotChange.Kind, _ node: TreeNode, at path: [UInt8],
+        _ summary: inout SnapshotDiffSummary, _ report: Report
+    ) async throws {
+        try Self.emit(kind, path, old: kind == .removed ? node : nil, new: kind == .removed ? nil : node, &summary, report)
         if node.type == .directory {
-            try await reportChildren(kind, of: node, at: path, &walk, report)
+            try await reportChildren(kind, of: node, at: path, &summary, report)
         }
     }
 
-    private func reportChildren(_ kind: SnapshotChange.Kind, of node: TreeNode, at path: [UInt8], _ walk: inout Walk, _ report: (SnapshotChange) throws -> Void) async throws {
+    private func reportChildren(
+        _ kind: SnapshotChange.Kind, of node: TreeNode, at path: [UInt8],
+        _ summary: inout SnapshotDiffSummary, _ report: Report
+    ) async throws {
         for child in try await trees.children(of: node) {
-            try await reportAll(kind, child, at: PrintablePath.join(path, child.name), &walk, report)
+            try await reportAll(kind, child, at: PrintablePath.join(path, child.name), &summary, report)
         }
     }
 

@@ -3,12 +3,14 @@ import VaultRepository
 
 /// Finds the entries of snapshots whose names (or paths) match globs: `vault find`.
 ///
-/// Searching many snapshots of the same file system reads each tree once:
-/// trees come through a ``TreeCache``, and when every pattern matches
-/// names only, a subtree with no match is remembered by its tree ID and
-/// skipped in every later snapshot (a tree ID always holds the same names,
-/// wherever it appears). Patterns with a `/` match paths, which depend on
-/// where a tree appears, so they get only the cache.
+/// Searching many snapshots of the same file system reads little more
+/// than the trees that differ between them: trees come through a
+/// ``TreeCache``, and when every pattern matches names only, a subtree with
+/// no match is remembered by its tree ID and skipped wherever it appears
+/// again, in this snapshot or a later one (a tree ID always holds the same
+/// names). Subtrees with matches are walked again to print their paths,
+/// their trees usually from the cache. Patterns with a `/` match paths,
+/// which depend on where a tree appears, so they get only the cache.
 ///
 /// A search belongs to one task; it is not `Sendable`.
 package final class SnapshotSearch {

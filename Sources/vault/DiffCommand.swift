@@ -12,12 +12,11 @@ struct DiffCommand: AsyncParsableCommand {
             Each snapshot is 'latest', an ID or a unique prefix of one, optionally followed by ':PATH' to compare \
             one directory (or file) of each. One line per change, in path order, then a summary line:
 
-              + PATH   added: only in the second snapshot
-              - PATH   removed: only in the first snapshot
-              M PATH   modified: a file's contents (its chunk list), a symlink's target or a device number differ
-              T PATH   type changed: e.g. a file became a directory
-              U PATH   metadata only: permissions, owner, group, modification time or extended attributes \
-            differ (shown only with --metadata)
+              +  added: only in the second snapshot
+              -  removed: only in the first snapshot
+              M  modified: file contents (chunk list), symlink target or device
+              T  type changed: e.g. a file became a directory
+              U  metadata only: mode, owner, group, mtime or xattrs (--metadata)
 
             Directories end with '/'. Inside an added or removed directory every entry is listed. Paths are those \
             of the second snapshot, escaped as 'vault ls' prints them. Two identical snapshots print only the \
