@@ -36,9 +36,9 @@ package struct Backup {
     ///   `.interrupted`), ``RepositoryError``.
     package func run(stream: StandardInputSource? = nil) async throws -> BackupResult {
         let started = Timestamp.now()
-        let lock = try await RepositoryLock.acquire(repository, exclusive: false)
+        var lock = try await RepositoryLock.acquire(repository, exclusive: false)
         do {
-            let result = try await run(stream: stream, started: started, lock: lock)
+            let result = try await run(stream: stream, started: started, lock: &lock)
             try await lock.release()
             return result
         } catch {
@@ -47,7 +47,7 @@ package struct Backup {
         }
     }
 
-    private func run(stream: StandardInputSource?, started: Timestamp, lock: RepositoryLock) async throws -> BackupResult {
+    private func run(stream: StandardInputSource?, started: Timestamp, lock: inout RepositoryLock) async throws -> BackupResult {
         let workingDirectory = try FileSystem.currentDirectory().bytes
         let sources = SourcePaths(stream.map { ["/" + $0.fileName] } ?? options.paths, workingDirectory: workingDirectory)
         if stream == nil {
@@ -70,8 +70,9 @@ package struct Backup {
 
         let archiver = BackupArchiver(
             repository: repository, index: index, options: options, reusesUnchangedFiles: selection.reusesUnchangedFiles,
-            interrupt: interrupt, progress: progress
+            lock: lock, interrupt: interrupt, progress: progress
         )
+        defer { lock = archiver.lock }
         let root = try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
             do {
                 let root = if let stream {

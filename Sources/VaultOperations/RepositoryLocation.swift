@@ -1,3 +1,4 @@
+import VaultPOSIX
 import VaultRepository
 import VaultStorage
 
@@ -42,4 +43,54 @@ package struct RepositoryLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     package var description: String { text }
+}
+
+extension RepositoryLocation {
+    /// The names a repository folder may hold at its top level.
+    static let repositoryEntries: Set<[UInt8]> = Set((["config"] + ObjectKind.allCases.map(\.rawValue)).map { Array($0.utf8) })
+
+    private static func statusIfExists(_ path: FilePath) throws(SystemError) -> FileStatus? {
+        do {
+            return try FileSystem.status(of: path)
+        } catch where error.code == .noSuchFileOrDirectory {
+            return nil
+        }
+    }
+
+    /// Opens the destination of a mirror: an existing repository folder, an
+    /// empty folder, or (with `create`) a folder that does not exist yet.
+    ///
+    /// A missing folder is refused without `create`: it is what an
+    /// unplugged removable drive looks like, and writing there would fill
+    /// the mount point on the internal disk. A folder holding anything but
+    /// a repository's entries is refused too.
+    ///
+    /// - Throws: ``OperationError`` with code `.targetFailed`.
+    package func openMirrorDestination(create: Bool) throws -> any Storage {
+        let path = FilePath(text)
+        guard let status = try Self.statusIfExists(path) else {
+            guard create else {
+                throw OperationError(.targetFailed, "\(text) does not exist (is the drive mounted?); pass --create to create it")
+            }
+            return try LocalDirectoryStorage.create(at: text)
+        }
+        guard status.type == .directory else {
+            throw OperationError(.targetFailed, "\(text) is not a folder")
+        }
+        var entries: [[UInt8]] = []
+        let directory = try DirectoryStream.open(path)
+        defer { try? directory.close() }
+        while let entry = try directory.next() {
+            entries.append(entry.name)
+        }
+        if entries.isEmpty {
+            return try LocalDirectoryStorage.create(at: text)
+        }
+        let strangers = entries.filter { !Self.repositoryEntries.contains($0) && !$0.starts(with: Array(".tmp-".utf8)) }
+        guard strangers.isEmpty else {
+            let names = strangers.prefix(3).map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+            throw OperationError(.targetFailed, "\(text) holds files that are not a vault repository (\(names)): refusing to mirror into it")
+        }
+        return try LocalDirectoryStorage(at: text)
+    }
 }

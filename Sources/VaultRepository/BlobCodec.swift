@@ -24,6 +24,20 @@ package struct BlobEncoder: ~Copyable {
         }
     }
 
+    /// Bytes of a blob sampled to predict whether compression pays.
+    static let sampleSize = 64 * 1024
+    /// At or above this many bits per byte (order-0 entropy of the sample)
+    /// compression is not tried: deflate's Huffman coding cannot gain then,
+    /// and repeated strings that LZ77 could use are rare in such data.
+    static let incompressibleEntropy = 7.8
+
+    /// Whether a blob is predicted not to compress (already compressed or random data).
+    static func looksIncompressible(_ plaintext: UnsafeRawBufferPointer) -> Bool {
+        guard plaintext.count >= 4096 else { return false }
+        let sample = UnsafeRawBufferPointer(rebasing: plaintext.prefix(sampleSize))
+        return ByteEntropy.bitsPerByte(sample) >= incompressibleEntropy
+    }
+
     /// Encodes `plaintext`, appending the stored blob to `output`.
     ///
     /// - Returns: The codec used.
@@ -31,7 +45,7 @@ package struct BlobEncoder: ~Copyable {
     package mutating func encode(_ plaintext: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> BlobCodec {
         scratch.removeAll(keepingCapacity: true)
         var codec = BlobCodec.raw
-        if compressor != nil, !plaintext.isEmpty {
+        if compressor != nil, !plaintext.isEmpty, !Self.looksIncompressible(plaintext) {
             scratch.append(BlobCodec.zlib.rawValue)
             compressor!.compress(plaintext, appendingTo: &scratch)
             if scratch.count - 1 < plaintext.count {

@@ -6,7 +6,7 @@ package enum CompressionSetting: Sendable, Hashable, CustomStringConvertible {
     case zlib(level: Int)
 
     /// The default: zlib at the level measured to keep up with restic (docs/benchmarks.md).
-    package static let `default` = CompressionSetting.zlib(level: 6)
+    package static let `default` = CompressionSetting.zlib(level: 2)
 
     /// Parses `none`, `zlib` or `zlib:LEVEL`.
     ///

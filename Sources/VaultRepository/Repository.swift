@@ -302,9 +302,9 @@ package struct Repository: Sendable {
             files.append(id)
             for pack in file.packs {
                 packSizes[pack.id] = pack.size
-                for blob in pack.blobs {
-                    chunks.insert(blob.id, BlobLocation(pack: pack.id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength))
-                }
+                chunks.insert(contentsOf: pack.blobs.lazy.map { blob in
+                    (blob.id, BlobLocation(pack: pack.id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength))
+                })
             }
         }
         return LoadedIndex(chunks: chunks, packSizes: packSizes, files: files)
@@ -389,7 +389,7 @@ package struct Repository: Sendable {
 
 extension Storage {
     /// Collects a listing, keeping typed storage errors.
-    func listAllObjects(_ kind: ObjectKind) async throws(StorageError) -> [ObjectInfo] {
+    package func listAllObjects(_ kind: ObjectKind) async throws(StorageError) -> [ObjectInfo] {
         do {
             return try await listAll(kind)
         } catch let error as StorageError {

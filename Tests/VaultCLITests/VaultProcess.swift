@@ -22,13 +22,42 @@ struct VaultProcess {
     /// Environment for every run: a password, nothing from the developer's shell that vault reads.
     var environment: [String: String] = ["VAULT_PASSWORD": "test password", "PATH": "/usr/bin:/bin"]
 
+    /// Run as this user ID (through `setpriv`), or as the test's own user.
+    var userID: UInt32?
+
+    /// The same runner, running vault as another user. Requires root.
+    func asUser(_ id: UInt32) -> VaultProcess {
+        var copy = self
+        copy.userID = id
+        return copy
+    }
+
+    private func configure(_ process: Process, _ arguments: [String]) {
+        if let userID {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(userID)", "--regid=\(userID)", "--clear-groups", Self.executable.path] + arguments
+        } else {
+            process.executableURL = Self.executable
+            process.arguments = arguments
+        }
+        process.environment = environment
+    }
+
+    /// Starts `vault ARGUMENTS` without waiting; its output is discarded.
+    func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        configure(process, arguments)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Runs `vault ARGUMENTS` and waits for it.
     @discardableResult
     func run(_ arguments: [String], input: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.environment = environment
+        configure(process, arguments)
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
@@ -60,7 +89,8 @@ final class TemporaryDirectory {
     let path: String
 
     init() throws {
-        var bytes = Array((NSTemporaryDirectory() + "/vault-cli-XXXXXX").utf8CString)
+        let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+        var bytes = Array((base + "/vault-cli-XXXXXX").utf8CString)
         guard mkdtemp(&bytes) != nil else { throw CocoaError(.fileWriteUnknown) }
         path = String(cString: bytes)
     }

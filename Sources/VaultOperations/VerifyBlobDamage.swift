@@ -1,0 +1,49 @@
+import VaultCodecs
+import VaultRepository
+
+/// The blob copies `verify` found bad, and which blobs are therefore lost.
+///
+/// A blob is lost when no index names it, or when every pack the index
+/// says holds it has a bad copy (the pack is missing or truncated, or the
+/// copy does not decode to its ID).
+struct VerifyBlobDamage {
+    /// Bad copies by blob, one per pack.
+    private var badCopies: [Digest256: [VerifyBlobLoss]] = [:]
+    /// Unindexed packs whose headers list a blob: where a lost blob might
+    /// still be found.
+    private var unindexedHolders: [Digest256: Digest256] = [:]
+
+    /// Records a bad copy.
+    mutating func record(_ loss: VerifyBlobLoss) {
+        guard !isBad(loss.blob, in: loss.pack) else { return }
+        badCopies[loss.blob, default: []].append(loss)
+    }
+
+    /// Records that an unindexed pack's header lists `blob`.
+    mutating func recordUnindexed(_ blob: Digest256, in pack: Digest256) {
+        if unindexedHolders[blob] == nil {
+            unindexedHolders[blob] = pack
+        }
+    }
+
+    /// Whether the copy of `blob` in `pack` is known to be bad.
+    func isBad(_ blob: Digest256, in pack: Digest256?) -> Bool {
+        badCopies[blob]?.contains { $0.pack == pack } ?? false
+    }
+
+    /// Why `blob` is lost, or `nil` when a good (or unchecked) copy remains.
+    ///
+    /// - Parameters:
+    ///   - blob: The blob.
+    ///   - type: Its type, for a blob no index names.
+    ///   - index: The index.
+    func loss(of blob: Digest256, type: BlobType, in index: VerifyIndex) -> VerifyBlobLoss? {
+        let copies = index.copyCount(of: blob)
+        guard copies > 0 else {
+            let reason = unindexedHolders[blob].map { "not in the index; unindexed pack \($0.shortHex) holds it" } ?? "not in the index"
+            return VerifyBlobLoss(blob: blob, type: type, pack: nil, reason: reason)
+        }
+        guard let bad = badCopies[blob], bad.count >= copies else { return nil }
+        return bad.min { ($0.pack ?? .zero) < ($1.pack ?? .zero) }
+    }
+}

@@ -1,0 +1,100 @@
+import VaultCodecs
+import VaultRepository
+
+/// The repository's index as `verify` loads it: damaged index files are
+/// findings rather than failures, and every copy of every blob is kept, so
+/// a blob whose first copy is damaged is not lost while another copy is good.
+struct VerifyIndex {
+    /// One pack as the index describes it.
+    struct Pack: Sendable {
+        /// The pack file's size.
+        var size: Int64
+        /// Its blobs, by offset.
+        var blobs: [IndexFile.Blob]
+    }
+
+    /// The first location of every indexed blob.
+    private(set) var chunks = ChunkIndex()
+    /// Every indexed pack.
+    private(set) var packs: [Digest256: Pack] = [:]
+    /// The locations of blobs stored in more than one pack, beyond the one in ``chunks``.
+    private(set) var extraCopies: [Digest256: [BlobLocation]] = [:]
+
+    /// Every location of a blob, the first one first; empty when no index names it.
+    func copies(of id: Digest256) -> [BlobLocation] {
+        guard let first = chunks.location(of: id) else { return [] }
+        return [first] + (extraCopies[id] ?? [])
+    }
+
+    /// How many packs hold the blob.
+    func copyCount(of id: Digest256) -> Int {
+        guard chunks.contains(id) else { return 0 }
+        return 1 + (extraCopies[id]?.count ?? 0)
+    }
+
+    /// Reads every index file, reporting damaged ones, conflicting pack
+    /// records and blobs stored more than once.
+    ///
+    /// - Parameters:
+    ///   - repository: The repository.
+    ///   - report: Receives the findings and the number of index files.
+    /// - Throws: ``RepositoryError`` only when the index files cannot be listed.
+    static func load(from repository: Repository, into report: inout VerifyReport) async throws(RepositoryError) -> VerifyIndex {
+        var decoded: [(id: Digest256, file: IndexFile)] = []
+        var damaged: [(id: Digest256, error: RepositoryError)] = []
+        for info in try await repository.list(.index) {
+            guard let id = Digest256(hex: info.name.name) else { continue }
+            do {
+                decoded.append((id, try IndexFile(decoding: try await repository.loadObject(info.name), what: "index \(id.shortHex)")))
+            } catch {
+                damaged.append((id, error))
+            }
+        }
+        report.statistics.indexFiles = decoded.count + damaged.count
+        let superseded = Set(decoded.flatMap(\.file.supersedes))
+        for (id, error) in damaged {
+            if superseded.contains(id) {
+                report.findings.append(VerifyFinding(.supersededIndexDamaged, .index(id), "\(error.verifyProblem); another index file supersedes it"))
+            } else {
+                report.findings.append(VerifyFinding(.indexDamaged, .index(id), "\(error.verifyProblem); the packs it lists are unindexed"))
+            }
+        }
+
+        var index = VerifyIndex()
+        let inEffect = decoded.filter { !superseded.contains($0.id) }
+        index.chunks.reserveCapacity(inEffect.reduce(0) { total, entry in total + entry.file.packs.reduce(0) { $0 + $1.blobs.count } })
+        var describedBy: [Digest256: Digest256] = [:]
+        for (fileID, file) in inEffect {
+            for pack in file.packs {
+                let blobs = pack.blobs.sorted { $0.offset < $1.offset }
+                if let existing = index.packs[pack.id] {
+                    if existing.size != pack.size || existing.blobs != blobs {
+                        report.findings.append(VerifyFinding(
+                            .indexConflict, .index(fileID),
+                            "describes pack \(pack.id.shortHex) differently from index \(describedBy[pack.id]!.shortHex)"
+                        ))
+                    }
+                    continue
+                }
+                index.packs[pack.id] = Pack(size: pack.size, blobs: blobs)
+                describedBy[pack.id] = fileID
+                for blob in blobs {
+                    let location = BlobLocation(pack: pack.id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength)
+                    if !index.chunks.insert(blob.id, location), !index.copies(of: blob.id).contains(where: { $0.pack == pack.id }) {
+                        index.extraCopies[blob.id, default: []].append(location)
+                    }
+                }
+            }
+        }
+        if let example = index.extraCopies.min(by: { $0.key < $1.key }) {
+            let packs = index.copies(of: example.key).map(\.pack.shortHex).joined(separator: ", ")
+            let count = index.extraCopies.count
+            report.findings.append(VerifyFinding(
+                .blobDuplicated, .repository,
+                "\(count) \(count == 1 ? "blob is" : "blobs are") stored in more than one pack "
+                    + "(e.g. \(example.value[0].type.verifyName) \(example.key.shortHex) in packs \(packs)); prune removes the extra copies"
+            ))
+        }
+        return index
+    }
+}

@@ -1,0 +1,163 @@
+import VaultCodecs
+import VaultRepository
+import VaultStorage
+
+/// The checks of one pack file, run in a task of its own.
+///
+/// An indexed pack must exist with the size the index records, and its
+/// header (one range read of its tail) must list exactly the blobs the
+/// index does. When the pack is selected for reading, it is read whole: its
+/// SHA-256 must be its name, and every blob the index places in it must
+/// open, decompress and hash to its ID. An unindexed pack only has its
+/// header read, to learn which blobs it could give back.
+struct VerifyPackCheck: Sendable {
+    /// What one pack check found.
+    struct Result: Sendable {
+        /// Errors and notes about the pack and its blobs, in blob order.
+        var findings: [VerifyFinding] = []
+        /// Bad copies of blobs in this pack.
+        var losses: [VerifyBlobLoss] = []
+        /// For an unindexed pack: the blobs its header lists.
+        var unindexedBlobs: [Digest256] = []
+        /// Bytes read whole (0 unless the pack was read).
+        var bytesRead: Int64 = 0
+        /// Blobs decoded.
+        var blobsRead = 0
+        /// Whether the pack was read whole.
+        var wasRead = false
+    }
+
+    /// The pack's ID.
+    var id: Digest256
+    /// The index's record of it; `nil` for an unindexed pack.
+    var indexed: VerifyIndex.Pack?
+    /// Its size in the storage; `nil` when it is missing.
+    var storedSize: Int64?
+    /// Whether to read it whole.
+    var readData: Bool
+
+    /// Runs the checks. Failures become findings; nothing throws.
+    func run(in repository: Repository) async -> Result {
+        var result = Result()
+        guard let indexed else {
+            await checkUnindexed(in: repository, into: &result)
+            return result
+        }
+        guard let storedSize else {
+            result.findings.append(VerifyFinding(.packMissing, .pack(id), "missing; the index lists \(Self.blobCount(indexed.blobs.count)) in it"))
+            result.losses = indexed.blobs.map { loss($0, "the pack is missing") }
+            return result
+        }
+        var packIsReported = false
+        if storedSize != indexed.size {
+            let pastEnd = indexed.blobs.filter { Int64($0.offset) + Int64($0.length) > storedSize }
+            var message = "\(storedSize) bytes where the index says \(indexed.size)"
+            if !pastEnd.isEmpty {
+                message += "; \(pastEnd.count) of its \(Self.blobCount(indexed.blobs.count)) lie past its end"
+            }
+            result.findings.append(VerifyFinding(.packSizeMismatch, .pack(id), message))
+            result.losses = pastEnd.map { loss($0, "lies past the end of the pack") }
+            packIsReported = true
+        } else {
+            do {
+                let header = try await repository.loadPackHeader(id, size: storedSize)
+                if let difference = Self.difference(between: header.locations(pack: id), and: indexed.blobs) {
+                    result.findings.append(VerifyFinding(.packHeaderMismatch, .pack(id), "its header disagrees with the index: \(difference)"))
+                    packIsReported = true
+                }
+            } catch {
+                result.findings.append(VerifyFinding(.packHeaderDamaged, .pack(id), "header \(error.verifyProblem)"))
+                packIsReported = true
+            }
+        }
+        if readData {
+            await readWhole(indexed, in: repository, packIsReported: packIsReported, into: &result)
+        }
+        return result
+    }
+
+    /// Reads the pack whole, checks its hash and decodes every blob the index places in it.
+    private func readWhole(_ indexed: VerifyIndex.Pack, in repository: Repository, packIsReported: Bool, into result: inout Result) async {
+        let name = try! ObjectName(kind: .data, name: id.hex)
+        let bytes: [UInt8]
+        do {
+            bytes = try await repository.storage.get(name)
+        } catch {
+            result.findings.append(VerifyFinding(.packUnreadable, .pack(id), "cannot be read: \(error.message)"))
+            return
+        }
+        result.wasRead = true
+        result.bytesRead = Int64(bytes.count)
+        let digest = SHA256Hasher.hash(bytes)
+        if digest != id, !packIsReported {
+            result.findings.append(VerifyFinding(.packHashMismatch, .pack(id), "contents do not match its name (their SHA-256 is \(digest.shortHex))"))
+        }
+        var findings: [VerifyFinding] = []
+        var losses: [VerifyBlobLoss] = []
+        var decoded = 0
+        var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier)
+        bytes.withUnsafeBytes { buffer in
+            for blob in indexed.blobs {
+                let start = Int(blob.offset)
+                let end = start + Int(blob.length)
+                guard end <= buffer.count else { continue }  // Reported as lying past the end.
+                decoded += 1
+                do throws(RepositoryError) {
+                    _ = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), id: blob.id, rawLength: Int(blob.rawLength))
+                } catch {
+                    let reason = error.verifyReason
+                    findings.append(VerifyFinding(.blobDamaged, .blob(blob.id, blob.type, pack: id), "damaged: \(reason)"))
+                    losses.append(loss(blob, reason))
+                }
+            }
+        }
+        result.blobsRead = decoded
+        result.findings += findings
+        result.losses += losses
+    }
+
+    /// Reads an unindexed pack's header to learn which blobs it holds.
+    private func checkUnindexed(in repository: Repository, into result: inout Result) async {
+        let size = storedSize ?? 0
+        do {
+            let header = try await repository.loadPackHeader(id, size: size)
+            result.unindexedBlobs = header.entries.map(\.id)
+            result.findings.append(VerifyFinding(
+                .packUnindexed, .pack(id),
+                "in no index (\(Self.blobCount(header.entries.count))): an interrupted backup left it, or its index file is lost"
+            ))
+        } catch {
+            result.findings.append(VerifyFinding(
+                .packUnindexed, .pack(id), "in no index, and its header is \(error.verifyProblem)"
+            ))
+        }
+    }
+
+    private func loss(_ blob: IndexFile.Blob, _ reason: String) -> VerifyBlobLoss {
+        VerifyBlobLoss(blob: blob.id, type: blob.type, pack: id, reason: reason)
+    }
+
+    private static func blobCount(_ count: Int) -> String {
+        count == 1 ? "1 blob" : "\(count) blobs"
+    }
+
+    /// The first difference between a header's blobs and the index's, or `nil` when they agree.
+    static func difference(between header: [(id: Digest256, location: BlobLocation)], and index: [IndexFile.Blob]) -> String? {
+        for (headerBlob, indexBlob) in zip(header, index) {
+            let location = headerBlob.location
+            if headerBlob.id != indexBlob.id || location.type != indexBlob.type || location.offset != indexBlob.offset
+                || location.length != indexBlob.length || location.rawLength != indexBlob.rawLength {
+                return "at offset \(location.offset) the header lists \(describe(headerBlob.id, location.type, location.length, location.rawLength)), "
+                    + "the index \(describe(indexBlob.id, indexBlob.type, indexBlob.length, indexBlob.rawLength)) at offset \(indexBlob.offset)"
+            }
+        }
+        if header.count != index.count {
+            return "the header lists \(blobCount(header.count)), the index \(blobCount(index.count))"
+        }
+        return nil
+    }
+
+    private static func describe(_ id: Digest256, _ type: BlobType, _ length: UInt32, _ rawLength: UInt32) -> String {
+        "\(type.verifyName) \(id.shortHex) (\(length) bytes stored, \(rawLength) plain)"
+    }
+}

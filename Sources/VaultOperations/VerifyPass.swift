@@ -1,0 +1,157 @@
+import VaultCodecs
+import VaultRepository
+import VaultStorage
+
+/// One run of ``RepositoryVerifier``: the state it builds up, phase by phase.
+///
+/// Phases: key files, index files, packs (sizes, headers, and reading),
+/// then snapshots and trees, and last, tracing lost blobs to paths. Packs
+/// come before trees so that the tree walk knows which blobs are lost and
+/// can mark the trees that lead to them in the same walk.
+struct VerifyPass {
+    /// What a tree walk learned about a tree.
+    enum TreeState {
+        /// Being walked: meeting it again means the tree contains itself.
+        case visiting
+        /// Nothing below it is lost.
+        case intact
+        /// Something below it is lost.
+        case affected
+    }
+
+    let repository: Repository
+    let readData: VerifyDataSelection
+    let maximumConcurrentPacks: Int
+    let progress: @Sendable (VerifyProgress) -> Void
+    /// The shared lock, refreshed as the run goes.
+    var lock: RepositoryLock
+    var report = VerifyReport()
+    var index = VerifyIndex()
+    var damage = VerifyBlobDamage()
+
+    /// The trees walked, and whether something below them is lost.
+    var treeStates: [Digest256: TreeState] = [:]
+    /// Trees that cannot be read, and why.
+    var lostTrees: [Digest256: VerifyBlobLoss] = [:]
+    /// The decoded trees with something lost below them, kept for tracing paths.
+    var affectedTrees: [Digest256: Tree] = [:]
+    /// Blobs no index names that a finding already reports.
+    var reportedMissing: Set<Digest256> = []
+    /// The readable snapshots, oldest first.
+    var snapshots: [(id: Digest256, manifest: SnapshotManifest)] = []
+
+    init(verifier: RepositoryVerifier, lock: RepositoryLock, progress: @escaping @Sendable (VerifyProgress) -> Void) {
+        repository = verifier.repository
+        readData = verifier.readData
+        maximumConcurrentPacks = verifier.maximumConcurrentPacks
+        self.lock = lock
+        self.progress = progress
+    }
+
+    /// Runs every phase.
+    mutating func run() async throws(RepositoryError) -> VerifyReport {
+        progress(VerifyProgress(phase: .index, completed: 0, total: nil, bytesRead: 0))
+        try await checkKeys()
+        index = try await VerifyIndex.load(from: repository, into: &report)
+        try await checkPacks()
+        try await checkSnapshots()
+        traceAffectedPaths()
+        return report
+    }
+
+    /// Checks that every key file matches its name and decodes (only one
+    /// of them opens with the password given).
+    mutating func checkKeys() async throws(RepositoryError) {
+        for info in try await repository.list(.keys) {
+            report.statistics.keyFiles += 1
+            guard let id = Digest256(hex: info.name.name) else { continue }
+            let bytes: [UInt8]
+            do {
+                bytes = try await repository.storage.get(info.name)
+            } catch {
+                report.findings.append(VerifyFinding(.keyDamaged, .key(id), "cannot be read: \(error.message)"))
+                continue
+            }
+            if SHA256Hasher.hash(bytes) != id {
+                report.findings.append(VerifyFinding(.keyDamaged, .key(id), "damaged: its contents do not match its name"))
+            } else {
+                do {
+                    _ = try KeyFile(decoding: bytes, what: "key \(id.shortHex)")
+                } catch {
+                    report.findings.append(VerifyFinding(.keyDamaged, .key(id), error.verifyProblem))
+                }
+            }
+        }
+    }
+
+    /// Checks every indexed pack (and reads the selected ones), and reads
+    /// the headers of unindexed packs, a few packs at a time.
+    mutating func checkPacks() async throws(RepositoryError) {
+        var stored: [Digest256: Int64] = [:]
+        for info in try await repository.list(.data) {
+            if let id = Digest256(hex: info.name.name) {
+                stored[id] = info.size
+            }
+        }
+        let indexed = index.packs.keys.sorted()
+        let unindexed = stored.keys.filter { index.packs[$0] == nil }.sorted()
+        let checks = indexed.map { VerifyPackCheck(id: $0, indexed: index.packs[$0], storedSize: stored[$0], readData: readData.includes($0)) }
+            + unindexed.map { VerifyPackCheck(id: $0, indexed: nil, storedSize: stored[$0], readData: false) }
+        report.statistics.packs = indexed.count
+        report.statistics.unindexedPacks = unindexed.count
+
+        var results = [VerifyPackCheck.Result?](repeating: nil, count: checks.count)
+        var refreshError: RepositoryError?
+        let repository = self.repository
+        let limit = maximumConcurrentPacks
+        await withTaskGroup(of: (Int, VerifyPackCheck.Result).self) { group in
+            var next = 0
+            var completed = 0
+            var bytesRead: Int64 = 0
+            while next < min(limit, checks.count) {
+                let check = checks[next]
+                let position = next
+                group.addTask { (position, await check.run(in: repository)) }
+                next += 1
+            }
+            while let (position, result) = await group.next() {
+                results[position] = result
+                completed += 1
+                bytesRead += result.bytesRead
+                progress(VerifyProgress(phase: .packs, completed: completed, total: checks.count, bytesRead: bytesRead))
+                do throws(RepositoryError) {
+                    try await lock.refreshIfDue()
+                } catch {
+                    refreshError = error
+                    group.cancelAll()
+                    break
+                }
+                if next < checks.count {
+                    let check = checks[next]
+                    let position = next
+                    group.addTask { (position, await check.run(in: repository)) }
+                    next += 1
+                }
+            }
+        }
+        if let refreshError {
+            throw refreshError
+        }
+        // Merge in pack order, so the report does not depend on which task finished first.
+        for (check, result) in zip(checks, results) {
+            guard let result else { continue }
+            report.findings += result.findings
+            for loss in result.losses {
+                damage.record(loss)
+            }
+            for blob in result.unindexedBlobs {
+                damage.recordUnindexed(blob, in: check.id)
+            }
+            if result.wasRead {
+                report.statistics.packsRead += 1
+                report.statistics.bytesRead += result.bytesRead
+                report.statistics.blobsRead += result.blobsRead
+            }
+        }
+    }
+}
