@@ -19,13 +19,13 @@ struct Vault: AsyncParsableCommand {
             64 usage error, 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [InitCommand.self, BackupCommand.self, VerifyCommand.self, KeyCommand.self, UnlockCommand.self, DebugCommand.self, SnapshotsCommand.self, LsCommand.self, DiffCommand.self, FindCommand.self, StatsCommand.self]
+        subcommands: [InitCommand.self, BackupCommand.self, VerifyCommand.self, MirrorCommand.self, KeyCommand.self, UnlockCommand.self, DebugCommand.self, SnapshotsCommand.self, LsCommand.self, DiffCommand.self, FindCommand.self, StatsCommand.self]
     )
 
     /// Runs the command; repository errors become one line on stderr and their exit code.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(MirrorCommand.rewrite(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -51,6 +51,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Print the findings as newline-delimited JSON objects, and nothing else, on standard output.")
     var json = false
 
+    @Option(help: ArgumentHelp("Replace every damaged or missing object with the copy in this mirror (checked by its hash first).", valueName: "mirror"))
+    var repairFrom: String?
+
     func validate() throws {
         if readData, readDataSubset != nil {
             throw ValidationError("give either --read-data or --read-data-subset, not both")
@@ -72,8 +75,28 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let opened = try await repository.openRepository()
         let display = VerifyProgressLine(isEnabled: StandardError.isTerminal)
-        let report = try await RepositoryVerifier(repository: opened, readData: selection).run { display.show($0) }
-        display.clear()
+        let report: VerifyReport
+        if let repairFrom {
+            let mirror = try RepositoryLocation(repairFrom).openStorage()
+            let outcome = try await RepositoryRepair(repository: opened, mirror: mirror, readData: selection).run { display.show($0) }
+            display.clear()
+            if !json {
+                for finding in outcome.before.problems {
+                    print("found: \(finding)")
+                }
+                for name in outcome.repaired {
+                    print("repaired \(name) from \(repairFrom)")
+                }
+                for (name, reason) in outcome.unrepairable {
+                    print("cannot repair \(name): \(reason)")
+                }
+                print(outcome.before.hasDamage || !outcome.repaired.isEmpty ? "after the repair:" : "nothing to repair:")
+            }
+            report = outcome.after
+        } else {
+            report = try await RepositoryVerifier(repository: opened, readData: selection).run { display.show($0) }
+            display.clear()
+        }
 
         var output = ""
         func emit(_ line: String) {

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import VaultOperations
+import VaultRepository
+import VaultStorage
+
+/// `vault mirror`: replicates the repository to a second location.
+struct MirrorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mirror",
+        abstract: "Make DEST a complete, verified copy of the repository (a removable drive, a second disk).",
+        discussion: """
+            Copies only what DEST lacks, checks every copied object against its name (its SHA-256), and \
+            writes objects atomically in the order packs, index files, snapshots, so DEST is a consistent \
+            repository at every instant: a mirror interrupted in any way resumes on the next run. DEST is a \
+            repository on its own: 'vault -r DEST snapshots|restore|verify' work without the source.
+
+            DEST must exist (an unplugged drive's mount point is refused; --create makes the folder). A DEST \
+            holding another repository, or files that are not a repository, is refused. Objects the source \
+            no longer has (forgotten snapshots, pruned packs) are removed from DEST only with --delete, and \
+            only after the source passed a structural verify in the same run; a DEST holding snapshots the \
+            source does not know is refused without --delete.
+
+            --verify verifies DEST's structure after copying; --verify=read-data reads all of DEST's data.
+            """
+    )
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Argument(help: "Where the mirror is: a folder.")
+    var destination: String
+
+    @Flag(help: "Remove from DEST what the source no longer has (after a structural verify of the source).")
+    var delete = false
+
+    @Flag(help: "Verify DEST's structure afterwards.")
+    var verify = false
+
+    @Flag(help: .hidden)
+    var verifyReadData = false
+
+    @Flag(help: "Only say what would be copied and removed.")
+    var dryRun = false
+
+    @Flag(help: "Create DEST if it does not exist.")
+    var create = false
+
+    /// `--verify=read-data` is spelled that way on the command line; ArgumentParser flags take no value.
+    static func rewrite(_ arguments: [String]) -> [String] {
+        guard arguments.first == "mirror" else { return arguments }
+        return arguments.map { $0 == "--verify=read-data" ? "--verify-read-data" : $0 }
+    }
+
+    func run() async throws {
+        let source = try await repository.openRepository()
+        let location = try RepositoryLocation(destination)
+        // A dry run creates nothing, not even DEST.
+        let target = try location.openMirrorDestination(create: create && !dryRun)
+        var options = RepositoryMirror.Options()
+        options.delete = delete
+        options.dryRun = dryRun
+        let interrupt = InterruptHandler.install()
+        let display = MirrorProgressLine(isEnabled: StandardError.isTerminal)
+        let started = ContinuousClock.now
+        let mirror = RepositoryMirror(source: source.storage, destination: target, options: options, interrupt: interrupt) { display.show($0) }
+        let summary = try await mirror.run {
+            let report = try await RepositoryVerifier(repository: source).run()
+            guard !report.hasDamage else {
+                throw OperationError(.targetFailed, "the source failed its structural verify (\(report.problems.count) problems): nothing was removed from the mirror; run 'vault verify'")
+            }
+        }
+        display.clear()
+        let seconds = (ContinuousClock.now - started).seconds
+        let verb = dryRun ? "would copy" : "copied"
+        print("\(verb) \(summary.totalCopied) objects (\(ByteCount.format(summary.bytesCopied))), \(summary.unchanged) already there"
+            + (delete ? ", \(dryRun ? "would remove" : "removed") \(summary.totalDeleted)" : "")
+            + (dryRun ? "" : String(format: " in %.2f s", seconds)))
+        for name in summary.replaced {
+            StandardError.line("vault: \(name) differed in the mirror and was replaced")
+        }
+        for name in summary.damagedInSource {
+            StandardError.line("vault: \(name) is damaged in the source (does not match its name) and was not copied; run 'vault verify'")
+        }
+        var failed = !summary.damagedInSource.isEmpty
+        if (verify || verifyReadData) && !dryRun {
+            let mirrored = try await Repository.open(target) { () throws(RepositoryError) in try repository.passwords.password() }
+            let report = try await RepositoryVerifier(repository: mirrored, readData: verifyReadData ? .all : .none).run()
+            report.findings.forEach { print($0.description) }
+            report.affected.forEach { print($0.description) }
+            print("mirror: \(report.summary)")
+            failed = failed || report.hasDamage
+        }
+        if failed {
+            throw ExitCode(.damageFound)
+        }
+    }
+}
+
+/// One progress line for a mirror on a terminal.
+final class MirrorProgressLine: Sendable {
+    private let isEnabled: Bool
+
+    init(isEnabled: Bool) {
+        self.isEnabled = isEnabled
+    }
+
+    func show(_ progress: RepositoryMirror.Progress) {
+        guard isEnabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[Kcopied \(progress.objects)/\(progress.totalObjects) objects, \(ByteCount.format(progress.bytes)) of \(ByteCount.format(progress.totalBytes))".utf8))
+    }
+
+    func clear() {
+        guard isEnabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
