@@ -133,7 +133,7 @@ package struct RepositoryWriter: ~Copyable {
     /// Writes an index file for every stored pack not yet in one.
     package mutating func writeIndex() async throws(RepositoryError) {
         guard !unindexedPacks.isEmpty else { return }
-        try await repository.saveIndex(IndexFile(packs: unindexedPacks))
+        _ = try await repository.saveIndex(IndexFile(packs: unindexedPacks))
         unindexedPacks = []
         unindexedBytes = 0
     }
