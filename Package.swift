@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "VaultChunkerTests", dependencies: ["VaultChunker"]),
         .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage", "VaultPOSIX"]),
         .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultRepository", "VaultStorage", "VaultCodecs", "VaultChunker"]),
-        .testTarget(name: "VaultOperationsTests", dependencies: ["VaultOperations"]),
+        .testTarget(name: "VaultOperationsTests", dependencies: ["VaultOperations", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultPOSIX"]),
         .testTarget(name: "VaultCLITests", dependencies: ["vault"]),
     ],
     swiftLanguageModes: [.v6]

@@ -19,7 +19,7 @@ struct Vault: AsyncParsableCommand {
             64 usage error, 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [InitCommand.self, BackupCommand.self, KeyCommand.self, UnlockCommand.self, DebugCommand.self]
+        subcommands: [InitCommand.self, BackupCommand.self, RestoreCommand.self, KeyCommand.self, UnlockCommand.self, DebugCommand.self]
     )
 
     /// Runs the command; repository errors become one line on stderr and their exit code.
