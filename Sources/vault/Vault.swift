@@ -19,7 +19,11 @@ struct Vault: AsyncParsableCommand {
             64 usage error, 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [InitCommand.self, BackupCommand.self, VerifyCommand.self, MirrorCommand.self, KeyCommand.self, UnlockCommand.self, DebugCommand.self, SnapshotsCommand.self, LsCommand.self, DiffCommand.self, FindCommand.self, StatsCommand.self]
+        subcommands: [
+            InitCommand.self, BackupCommand.self, RestoreCommand.self, SnapshotsCommand.self, LsCommand.self, DiffCommand.self,
+            FindCommand.self, StatsCommand.self, VerifyCommand.self, MirrorCommand.self, KeyCommand.self, UnlockCommand.self,
+            DebugCommand.self,
+        ]
     )
 
     /// Runs the command; repository errors become one line on stderr and their exit code.

@@ -1,0 +1,121 @@
+import VaultCodecs
+import VaultPOSIX
+import VaultRepository
+
+/// `vault restore`: writes a snapshot, or part of one, into a directory.
+///
+/// Entries keep their absolute snapshot paths under the target
+/// (`/home/ada/x` becomes `TARGET/home/ada/x`); with `ID:PATH` the contents
+/// of `PATH` go straight into the target. The restore runs in phases:
+///
+/// 1. Walk the snapshot's trees beside the target: create directories,
+///    symbolic links and special files, plan the regular files.
+/// 2. Write the files' contents, reading each pack once (``RestoreContentWriter``).
+/// 3. Link the further names of hard-linked files.
+/// 4. With `--verify`, read the files back and check every chunk.
+/// 5. Set the directories' metadata, deepest first.
+///
+/// A problem with one entry is reported and the restore goes on; the
+/// result lists them all.
+package struct Restore {
+    /// The repository to restore from.
+    package var repository: Repository
+    /// What to restore, where, and how.
+    package var options: RestoreOptions
+    /// Raised by Ctrl-C or SIGTERM.
+    package var interrupt: InterruptFlag
+    /// Called with progress now and then.
+    package var progress: (RestoreProgress) -> Void
+
+    /// Creates a restore operation.
+    package init(
+        repository: Repository, options: RestoreOptions, interrupt: InterruptFlag = InterruptFlag(),
+        progress: @escaping (RestoreProgress) -> Void = { _ in }
+    ) {
+        self.repository = repository
+        self.options = options
+        self.interrupt = interrupt
+        self.progress = progress
+    }
+
+    /// Runs the restore.
+    ///
+    /// - Returns: What was restored, and the problems with single entries.
+    /// - Throws: ``OperationError``: `.snapshotNotFound` for an unknown or
+    ///   ambiguous ID, `.invalidArgument` for a path the snapshot does not
+    ///   have, `.targetFailed` when the target cannot be used,
+    ///   `.interrupted`; ``RepositoryError`` when the repository cannot be
+    ///   read at all.
+    package func run() async throws -> RestoreResult {
+        let started = Timestamp.now()
+        let (id, manifest) = try options.snapshot.resolve(in: try await repository.snapshots())
+        let lock = LockHolder(try await RepositoryLock.acquire(repository, exclusive: false))
+        do {
+            let result = try await run(id: id, manifest: manifest, started: started, lock: lock)
+            try await lock.lock.release()
+            return result
+        } catch {
+            try? await lock.lock.release()
+            throw error
+        }
+    }
+
+    /// The lock, refreshed while the restore runs.
+    private final class LockHolder {
+        var lock: RepositoryLock
+        init(_ lock: RepositoryLock) { self.lock = lock }
+    }
+
+    private func run(id: Digest256, manifest: SnapshotManifest, started: Timestamp, lock: LockHolder) async throws -> RestoreResult {
+        let index = try await repository.loadIndex().chunks
+        let path = options.snapshot.path ?? [UInt8(ascii: "/")]
+        guard let node = try await repository.node(at: path, root: manifest.tree, index: index) else {
+            throw OperationError(.invalidArgument, "snapshot \(id.shortHex) has no \(String(decoding: path, as: UTF8.self))")
+        }
+        let descriptorLimit = FileSystem.raiseOpenFileLimit()
+        let target = try RestoreTarget(path: options.target, capacity: min(256, descriptorLimit / 8))
+        let report = RestoreReport()
+        let metadata = RestoreMetadata()
+
+        let planner = RestorePlanner(
+            repository: repository, index: index, options: options, target: target, report: report, metadata: metadata, interrupt: interrupt)
+        try await planner.plan(node, at: path)
+        let plan = planner.plan
+
+        let writer = RestoreContentWriter(
+            plan: plan, repository: repository, target: target, report: report, metadata: metadata, interrupt: interrupt,
+            maximumOpenFiles: min(512, descriptorLimit / 4), progress: progress,
+            refreshLock: { try await lock.lock.refreshIfDue() }
+        )
+        try await writer.run()
+
+        let finishing = RestoreFinishing(target: target, report: report, metadata: metadata, overwrite: options.overwrite)
+        finishing.makeLinks(plan.links, files: writer.files)
+
+        var verification: RestoreVerification?
+        if options.verifies {
+            var items: [RestoreVerifier.Item] = []
+            for file in writer.files where file.state == .done {
+                items.append(verifierItem(file.directory, file.name, file.node, index: index))
+            }
+            for file in plan.unchangedFiles {
+                items.append(verifierItem(file.directory, file.name, file.node, index: index))
+            }
+            verification = try await RestoreVerifier.verify(items, target: target, identifier: repository.identifier, interrupt: interrupt)
+        }
+
+        finishing.finishDirectories(plan.directories)
+
+        return RestoreResult(
+            snapshotID: id, manifest: manifest, target: options.target, summary: report.summary, problems: report.problems,
+            verification: verification, elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds
+        )
+    }
+
+    private func verifierItem(_ directory: Int, _ name: [UInt8], _ node: TreeNode, index: ChunkIndex) -> RestoreVerifier.Item {
+        RestoreVerifier.Item(
+            directory: directory, name: name,
+            chunks: node.content.map { RestoreVerifier.Chunk(id: $0, length: Int(index.location(of: $0)?.rawLength ?? 0)) }
+        )
+    }
+}

@@ -1,0 +1,84 @@
+import VaultPOSIX
+import VaultRepository
+
+/// The last steps of a restore, once the files are written: the further
+/// names of hard-linked files, then the directories' metadata, deepest
+/// first (creating entries changes a directory's modification time, and a
+/// read-only directory would refuse them).
+struct RestoreFinishing {
+    let target: RestoreTarget
+    let report: RestoreReport
+    let metadata: RestoreMetadata
+    let overwrite: OverwritePolicy
+
+    /// Makes the hard links: each new name is linked under a temporary name
+    /// and renamed into place.
+    ///
+    /// - Parameters:
+    ///   - links: The links to make.
+    ///   - files: The written files, for the links' leaders.
+    func makeLinks(_ links: [RestorePlan.Link], files: [RestorePlan.File]) {
+        for link in links {
+            target.trim()
+            let path = target.displayPath(link.directory, link.name)
+            let leaderDirectory: Int
+            let leaderName: [UInt8]
+            switch link.leader {
+            case .written(let file):
+                guard files[file].state == .done else {
+                    report.problem(path, "not linked: the file it is a hard link of, \(target.displayPath(files[file].directory, files[file].name)), was not restored")
+                    continue
+                }
+                leaderDirectory = files[file].directory
+                leaderName = files[file].name
+            case .existing(let directory, let name):
+                leaderDirectory = directory
+                leaderName = name
+            }
+            do throws(SystemError) {
+                let source = try target.descriptor(of: leaderDirectory)
+                let directory = try target.descriptor(of: link.directory)
+                if overwrite == .ifChanged, let existing = try RestoreTarget.status(of: link.name, in: directory),
+                   let leader = try RestoreTarget.status(of: leaderName, in: source),
+                   existing.device == leader.device, existing.inode == leader.inode {
+                    report.summary.filesUnchanged += 1
+                    continue
+                }
+                var temporary = target.temporaryName()
+                while true {
+                    do {
+                        try FileSystem.makeHardLink(FilePath(bytes: leaderName), relativeTo: source, at: temporary, relativeTo: directory)
+                        break
+                    } catch where error.code == .fileExists {
+                        temporary = target.temporaryName()
+                    }
+                }
+                do {
+                    try FileSystem.rename(temporary, relativeTo: directory, to: FilePath(bytes: link.name), relativeTo: directory)
+                } catch {
+                    try? FileSystem.removeFile(temporary, relativeTo: directory)
+                    throw error
+                }
+                report.summary.hardLinks += 1
+            } catch {
+                report.problem(path, "cannot make the hard link: \(error.operation): \(error.code)")
+            }
+        }
+    }
+
+    /// Sets the metadata of the directories, the deepest first.
+    func finishDirectories(_ directories: [(index: Int, node: TreeNode)]) {
+        for (index, node) in directories.reversed() {
+            target.trim()
+            do {
+                let descriptor = try target.descriptor(of: index)
+                let failures = metadata.apply(node, to: descriptor)
+                if !failures.isEmpty {
+                    report.problem(target.displayPath(index), "metadata not restored: \(RestoreMetadata.describe(failures))")
+                }
+            } catch {
+                report.problem(target.displayPath(index), "cannot open the directory to set its metadata: \(error.code)")
+            }
+        }
+    }
+}

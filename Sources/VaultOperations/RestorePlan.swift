@@ -1,0 +1,115 @@
+import VaultCodecs
+import VaultPOSIX
+import VaultRepository
+
+/// What the walk of the snapshot leaves for the later phases of a restore:
+/// the files whose contents to write, where each chunk goes, the hard links
+/// to make, and the directories whose metadata to set last.
+struct RestorePlan {
+    /// A regular file whose contents the restore writes.
+    struct File {
+        /// What happened to the file so far.
+        enum State {
+            /// Nothing written yet.
+            case pending
+            /// Written under ``temporary``; the descriptor may be closed for a while.
+            case writing
+            /// Complete and renamed into place.
+            case done
+            /// Given up; the problem is reported.
+            case failed
+        }
+
+        /// The directory holding the file.
+        var directory: Int
+        /// The file's name there.
+        var name: [UInt8]
+        /// Its node: metadata and chunk IDs.
+        var node: TreeNode
+        /// Its size: the sum of its chunks' lengths.
+        var size: Int64
+        /// Chunk placements not yet written.
+        var remaining: Int
+        /// What happened so far.
+        var state = State.pending
+        /// The name written under until the file is complete.
+        var temporary: FilePath?
+        /// The open temporary file, while open.
+        var descriptor: FileDescriptor?
+        /// When the descriptor was last used, to close the least used first.
+        var lastUse: UInt64 = 0
+        /// The end of the last byte written (holes are not written).
+        var writtenEnd: Int64 = 0
+    }
+
+    /// Where a chunk's plaintext goes: a file and an offset in it.
+    struct Placement {
+        /// The index of the file in ``files``.
+        var file: Int32
+        /// The offset in the file.
+        var offset: Int64
+    }
+
+    /// A chunk the restore needs: where it is stored and where it goes.
+    struct Chunk {
+        /// Where it is stored.
+        var location: BlobLocation
+        /// Where it goes, in file order.
+        var placements: [Placement]
+    }
+
+    /// The first name of a set of hard links: the one the others link to.
+    enum LinkLeader {
+        /// A file this restore writes.
+        case written(file: Int)
+        /// A file that was already in place, unchanged.
+        case existing(directory: Int, name: [UInt8])
+    }
+
+    /// A further name of a hard-linked file.
+    struct Link {
+        /// The directory holding the new name.
+        var directory: Int
+        /// The new name.
+        var name: [UInt8]
+        /// The name it links to.
+        var leader: LinkLeader
+    }
+
+    /// A file already in place that matched the snapshot (`--overwrite if-changed`).
+    struct UnchangedFile {
+        /// The directory holding the file.
+        var directory: Int
+        /// Its name.
+        var name: [UInt8]
+        /// Its node.
+        var node: TreeNode
+    }
+
+    /// Files to write, in the order of the walk.
+    var files: [File] = []
+    /// Chunks to read, by ID.
+    var chunks: [Digest256: Chunk] = [:]
+    /// Hard links to make once the files are written.
+    var links: [Link] = []
+    /// Directories whose metadata to set, in the order they were created
+    /// (parents first): set in reverse, after everything inside them.
+    var directories: [(index: Int, node: TreeNode)] = []
+    /// Files left in place because they matched.
+    var unchangedFiles: [UnchangedFile] = []
+    /// Bytes of file contents to write.
+    var bytesTotal: Int64 = 0
+}
+
+/// What a restore did and what went wrong, gathered as it goes.
+final class RestoreReport {
+    /// Counts.
+    var summary = RestoreSummary()
+    /// Problems with single entries.
+    private(set) var problems: [RestoreProblem] = []
+
+    /// Records a problem with one entry.
+    func problem(_ path: String, _ reason: String) {
+        problems.append(RestoreProblem(path: path, reason: reason))
+    }
+}
