@@ -1,3 +1,4 @@
+import Glibc
 import VaultCodecs
 import VaultPOSIX
 import VaultRepository
@@ -73,41 +74,56 @@ package struct Restore {
             throw OperationError(.invalidArgument, "snapshot \(id.shortHex) has no \(String(decoding: path, as: UTF8.self))")
         }
         let descriptorLimit = FileSystem.raiseOpenFileLimit()
-        let target = try RestoreTarget(path: options.target, capacity: min(256, descriptorLimit / 8))
+        let target = try RestoreTarget(path: options.target)
         let report = RestoreReport()
         let metadata = RestoreMetadata()
 
         let planner = RestorePlanner(
-            repository: repository, index: index, options: options, target: target, report: report, metadata: metadata, interrupt: interrupt)
+            repository: repository, index: index, options: options,
+            directories: RestoreDirectories(root: target.root, path: target.path), report: report, metadata: metadata,
+            interrupt: interrupt)
         try await planner.plan(node, at: path)
         let plan = planner.plan
+        let directories = planner.cache.directories
+        let timing = getenv("VAULT_RESTORE_TIMING") != nil
+        if timing { print("TIMING plan \(Double(Timestamp.now().nanoseconds - started.nanoseconds) / 1e9)") }
 
         let writer = RestoreContentWriter(
-            plan: plan, repository: repository, target: target, report: report, metadata: metadata, interrupt: interrupt,
-            maximumOpenFiles: min(512, descriptorLimit / 4), progress: progress,
+            plan: plan, repository: repository, directories: directories, metadata: metadata, interrupt: interrupt,
+            maximumOpenFiles: min(1024, descriptorLimit / 4), progress: progress,
             refreshLock: { try await lock.lock.refreshIfDue() }
         )
         try await writer.run()
+        for laneReport in writer.reports {
+            report.merge(laneReport)
+        }
+        if timing { print("TIMING write \(Double(Timestamp.now().nanoseconds - started.nanoseconds) / 1e9)") }
 
-        let finishing = RestoreFinishing(target: target, report: report, metadata: metadata, overwrite: options.overwrite)
-        finishing.makeLinks(plan.links, files: writer.files)
+        let cache = RestoreDirectoryCache(directories, capacity: 128)
+        var finishing = RestoreFinishing(
+            cache: cache, names: RestoreTemporaryNames(run: UInt64.random(in: 0...UInt64.max), lane: 0), report: report,
+            metadata: metadata, overwrite: options.overwrite)
+        let files = writer.files
+        finishing.makeLinks(plan.links, files: files)
 
         var verification: RestoreVerification?
         if options.verifies {
             var items: [RestoreVerifier.Item] = []
-            for file in writer.files where file.state == .done {
+            for file in files where file.state == .done {
                 items.append(verifierItem(file.directory, file.name, file.node, index: index))
             }
             for file in plan.unchangedFiles {
                 items.append(verifierItem(file.directory, file.name, file.node, index: index))
             }
-            verification = try await RestoreVerifier.verify(items, target: target, identifier: repository.identifier, interrupt: interrupt)
+            verification = try await RestoreVerifier.verify(items, cache: cache, identifier: repository.identifier, interrupt: interrupt)
         }
 
         finishing.finishDirectories(plan.directories)
+        if timing { print("TIMING done \(Double(Timestamp.now().nanoseconds - started.nanoseconds) / 1e9)") }
 
         return RestoreResult(
-            snapshotID: id, manifest: manifest, target: options.target, summary: report.summary, problems: report.problems,
+            snapshotID: id, manifest: manifest, target: options.target, summary: report.summary,
+            problems: report.problems.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) },
             verification: verification, elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds
         )
     }

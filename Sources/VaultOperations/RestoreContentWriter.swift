@@ -2,259 +2,200 @@ import VaultCodecs
 import VaultPOSIX
 import VaultRepository
 
-/// Writes the contents of a restore's files: reads each needed pack once,
-/// in large ranges; decodes the blobs on every core; writes each chunk
-/// straight to its offset in every file that has it; finishes each file
-/// (size, metadata, rename into place) as soon as its last chunk is in.
+/// Writes the contents of a restore's files and creates its other entries.
 ///
-/// Files are written under a temporary name created with `O_EXCL |
-/// O_NOFOLLOW` and renamed into place only when complete, so an
-/// interrupted restore never leaves a partial file under a real name. A
-/// chunk that is all zeros is not written: the file gets a hole there.
-///
-/// The task that runs ``run()`` owns every descriptor; child tasks only
-/// read and decode.
+/// Each needed pack is read once, in large ranges (``RestorePackRead``),
+/// packs ordered by the first file that needs them so that files complete
+/// roughly in walk order. Child tasks read and decode ranges on every core;
+/// the decoded chunks are handed to the ``RestoreLane``s owning the files
+/// they go to, which create, write and finish those files, also in
+/// parallel. Memory stays bounded: reads start only while the chunks
+/// waiting for the lanes stay under ``maximumHeldBytes``.
 final class RestoreContentWriter {
+    private let plan: RestorePlan
     private let repository: Repository
-    private let target: RestoreTarget
-    private let report: RestoreReport
-    private let metadata: RestoreMetadata
     private let interrupt: InterruptFlag
     private let onProgress: (RestoreProgress) -> Void
     private let refreshLock: () async throws -> Void
-
-    /// The files, with their state once ``run()`` returns.
-    private(set) var files: [RestorePlan.File]
-    private var chunks: [Digest256: RestorePlan.Chunk]
-    private var openFiles: Set<Int> = []
-    private var clock: UInt64 = 0
-    private let maximumOpenFiles: Int
-    private let maximumInFlight: Int
+    private let lanes: [RestoreLane]
+    /// Which lane owns each file of the plan, and its index there.
+    private let owners: [(lane: Int32, index: Int32)]
+    private let maximumDecoding: Int
     private var progress = RestoreProgress()
     private let started = Timestamp.now()
     private var lastReport: Int64 = 0
 
+    /// Decoded bytes waiting for (or being written by) the lanes, beyond
+    /// which no further range is read.
+    static let maximumHeldBytes = 64 << 20
+
+    /// What the child tasks hand back.
+    private enum Event: Sendable {
+        case decoded([RestorePackRead.Decoded])
+        case laneDone(lane: Int, bytes: Int, filesFinished: Int)
+    }
+
     init(
-        plan: RestorePlan, repository: Repository, target: RestoreTarget, report: RestoreReport, metadata: RestoreMetadata,
-        interrupt: InterruptFlag, maximumOpenFiles: Int = 256, progress: @escaping (RestoreProgress) -> Void,
+        plan: RestorePlan, repository: Repository, directories: RestoreDirectories, metadata: RestoreMetadata,
+        interrupt: InterruptFlag, maximumOpenFiles: Int = 512, progress: @escaping (RestoreProgress) -> Void,
         refreshLock: @escaping () async throws -> Void
     ) {
-        self.files = plan.files
-        self.chunks = plan.chunks
+        self.plan = plan
         self.repository = repository
-        self.target = target
-        self.report = report
-        self.metadata = metadata
         self.interrupt = interrupt
-        self.maximumOpenFiles = max(2, maximumOpenFiles)
-        self.maximumInFlight = max(2, 2 * ProcessInfoCores.count)
         self.onProgress = progress
         self.refreshLock = refreshLock
+        let count = max(1, ProcessInfoCores.count)
+        let run = UInt64.random(in: 0...UInt64.max)
+        var laneFiles = [[RestorePlan.File]](repeating: [], count: count)
+        var owners: [(lane: Int32, index: Int32)] = []
+        owners.reserveCapacity(plan.files.count)
+        for file in plan.files {
+            let lane = file.directory % count
+            owners.append((Int32(lane), Int32(laneFiles[lane].count)))
+            laneFiles[lane].append(file)
+        }
+        self.owners = owners
+        lanes = (0..<count).map { number in
+            RestoreLane(
+                number: number, files: laneFiles[number], directories: directories, run: run, metadata: metadata,
+                maximumOpenFiles: maximumOpenFiles / count)
+        }
+        maximumDecoding = max(2, 2 * count)
         self.progress.filesTotal = plan.files.count
         self.progress.bytesTotal = plan.bytesTotal
     }
 
-    /// Writes every file.
+    /// The files, in plan order, with their final state.
+    var files: [RestorePlan.File] {
+        owners.map { lanes[Int($0.lane)].files[Int($0.index)] }
+    }
+
+    /// What the lanes did, and the problems they met.
+    var reports: [RestoreReport] { lanes.map(\.report) }
+
+    private typealias Group = ThrowingTaskGroup<Event, any Error>
+
+    // The coordinator's state; only the task running `run()` touches it.
+    private var queues: [[RestoreLaneWork]] = []
+    private var queuedBytes: [Int] = []
+    private var busy: [Bool] = []
+    private var finished: [Int] = []
+    private var heldBytes = 0
+    private var reads: [RestorePackRead] = []
+    private var chunks: [Digest256: RestorePlan.Chunk] = [:]
+    private var nextRead = 0
+    private var decoding = 0
+    private var stopping = false
+
+    /// Creates the entries and writes every file.
     ///
     /// - Throws: ``OperationError`` with code `.interrupted`; then no
     ///   temporary file is left behind. Problems with single files are
     ///   reported, not thrown.
     func run() async throws {
-        for index in files.indices where files[index].remaining == 0 {
-            target.trim()
-            if open(index) != nil {
-                finish(index)
-            }
+        let count = lanes.count
+        queues = [[RestoreLaneWork]](repeating: [], count: count)
+        queuedBytes = [Int](repeating: 0, count: count)
+        busy = [Bool](repeating: false, count: count)
+        finished = [Int](repeating: 0, count: count)
+        for entry in plan.entries {
+            queues[entry.directory % count].append(.entry(entry))
         }
-        let reads = RestorePackRead.plan(chunks.map { (id: $0.key, location: $0.value.location, firstFile: $0.value.placements[0].file) })
-        let repository = self.repository
+        for (index, file) in plan.files.enumerated() where file.remaining == 0 {
+            queues[Int(owners[index].lane)].append(.emptyFile(Int(owners[index].index)))
+        }
+        reads = RestorePackRead.plan(plan.chunks.map { (id: $0.key, location: $0.value.location, firstFile: $0.value.placements[0].file) })
+        chunks = plan.chunks
         do {
-            try await withThrowingTaskGroup(of: [RestorePackRead.Decoded].self) { group in
-                var next = 0
-                while next < reads.count, next < maximumInFlight {
-                    let read = reads[next]
-                    group.addTask { await read.decode(from: repository) }
-                    next += 1
-                }
-                while let decoded = try await group.next() {
-                    for blob in decoded {
-                        write(blob)
-                    }
-                    reportIfDue()
-                    try interrupt.check()
-                    try await refreshLock()
-                    if next < reads.count {
-                        let read = reads[next]
-                        group.addTask { await read.decode(from: repository) }
-                        next += 1
-                    }
-                }
+            try await withThrowingTaskGroup(of: Event.self) { group in
+                try await coordinate(&group)
             }
         } catch {
-            abandonUnfinished(reason: nil)
+            // Every child task has ended: the lanes are idle.
+            for lane in lanes { lane.abandonUnfinished(reason: nil) }
             throw error
         }
-        abandonUnfinished(reason: "not all of its contents could be read")
+        if stopping {
+            for lane in lanes { lane.abandonUnfinished(reason: nil) }
+            try interrupt.check()
+        }
+        for lane in lanes { lane.abandonUnfinished(reason: "not all of its contents could be read") }
         reportIfDue(force: true)
     }
 
-    // MARK: Writing
+    private func coordinate(_ group: inout Group) async throws {
+        for number in lanes.indices { startLane(number, &group) }
+        startReads(&group)
+        while let event = try await group.next() {
+            switch event {
+            case .decoded(let blobs):
+                decoding -= 1
+                for blob in blobs { route(blob) }
+            case .laneDone(let number, let bytes, let filesFinished):
+                busy[number] = false
+                finished[number] = filesFinished
+                heldBytes -= bytes
+                progress.bytesDone += Int64(bytes)
+            }
+            if interrupt.isRaised {
+                stopping = true
+            }
+            for number in lanes.indices { startLane(number, &group) }
+            startReads(&group)
+            progress.filesDone = finished.reduce(0, +)
+            reportIfDue()
+            if !stopping {
+                try await refreshLock()
+            }
+        }
+    }
 
-    private func write(_ blob: RestorePackRead.Decoded) {
+    /// Hands a lane everything queued for it, unless it is busy.
+    private func startLane(_ number: Int, _ group: inout Group) {
+        guard !busy[number], !queues[number].isEmpty, !stopping else { return }
+        let work = queues[number]
+        let bytes = queuedBytes[number]
+        queues[number] = []
+        queuedBytes[number] = 0
+        busy[number] = true
+        let lane = lanes[number]
+        group.addTask {
+            lane.perform(work)
+            return .laneDone(lane: number, bytes: bytes, filesFinished: lane.filesFinished)
+        }
+    }
+
+    /// Starts reading ranges while there is room.
+    private func startReads(_ group: inout Group) {
+        let repository = self.repository
+        while !stopping, decoding < maximumDecoding, nextRead < reads.count, heldBytes < Self.maximumHeldBytes {
+            let read = reads[nextRead]
+            nextRead += 1
+            decoding += 1
+            group.addTask { .decoded(await read.decode(from: repository)) }
+        }
+    }
+
+    /// Queues a decoded chunk for the lanes owning the files it goes to.
+    private func route(_ blob: RestorePackRead.Decoded) {
         guard let chunk = chunks.removeValue(forKey: blob.id) else { return }
-        target.trim()
-        switch blob.result {
-        case .failure(let error):
-            for placement in chunk.placements {
-                fail(Int(placement.file), error.message)
+        let count = lanes.count
+        var byLane = [[RestorePlan.Placement]](repeating: [], count: count)
+        for placement in chunk.placements {
+            let owner = owners[Int(placement.file)]
+            byLane[Int(owner.lane)].append(RestorePlan.Placement(file: owner.index, offset: placement.offset))
+        }
+        for (number, placements) in byLane.enumerated() where !placements.isEmpty {
+            switch blob.result {
+            case .success(let bytes):
+                queues[number].append(.chunk(bytes: bytes, isAllZero: blob.isAllZero, placements: placements))
+                let held = bytes.count * placements.count
+                queuedBytes[number] += held
+                heldBytes += held
+            case .failure(let error):
+                queues[number].append(.unreadableChunk(reason: error.message, placements: placements))
             }
-        case .success(let bytes):
-            for placement in chunk.placements {
-                let index = Int(placement.file)
-                guard files[index].state != .failed, let descriptor = open(index) else { continue }
-                if !blob.isAllZero {
-                    var failure: SystemError?
-                    bytes.withUnsafeBytes { buffer in
-                        do throws(SystemError) {
-                            try descriptor.writeAll(toAbsoluteOffset: placement.offset, buffer)
-                        } catch {
-                            failure = error
-                        }
-                    }
-                    if let failure {
-                        fail(index, "cannot write: \(failure.code)")
-                        continue
-                    }
-                    report.summary.bytesWritten += Int64(bytes.count)
-                    files[index].writtenEnd = max(files[index].writtenEnd, placement.offset + Int64(bytes.count))
-                }
-                progress.bytesDone += Int64(bytes.count)
-                files[index].remaining -= 1
-                if files[index].remaining == 0 {
-                    finish(index)
-                }
-            }
-        }
-    }
-
-    /// The open temporary file of `index`, created on first use and
-    /// reopened after it was closed to stay within the descriptor budget.
-    ///
-    /// - Returns: The descriptor, or `nil` when the file failed (reported).
-    private func open(_ index: Int) -> FileDescriptor? {
-        clock += 1
-        files[index].lastUse = clock
-        if let descriptor = files[index].descriptor { return descriptor }
-        if openFiles.count >= maximumOpenFiles {
-            closeLeastRecentlyUsed()
-        }
-        let directory: FileDescriptor
-        do {
-            directory = try target.descriptor(of: files[index].directory)
-        } catch {
-            fail(index, "cannot open its directory: \(error.code)")
-            return nil
-        }
-        do throws(SystemError) {
-            let descriptor: FileDescriptor
-            if let temporary = files[index].temporary {
-                descriptor = try FileDescriptor.open(temporary, .writeOnly, options: [.noFollow], relativeTo: directory)
-            } else {
-                var temporary = target.temporaryName()
-                while true {
-                    do {
-                        descriptor = try FileDescriptor.open(
-                            temporary, .writeOnly, options: [.create, .exclusive, .noFollow], permissions: 0o600, relativeTo: directory)
-                        break
-                    } catch where error.code == .fileExists {
-                        temporary = target.temporaryName()
-                    }
-                }
-                files[index].temporary = temporary
-                files[index].state = .writing
-            }
-            files[index].descriptor = descriptor
-            openFiles.insert(index)
-            return descriptor
-        } catch {
-            fail(index, "cannot create: \(error.code)")
-            return nil
-        }
-    }
-
-    private func closeLeastRecentlyUsed() {
-        let victims = openFiles.sorted { files[$0].lastUse < files[$1].lastUse }.prefix(max(1, openFiles.count / 2))
-        for index in victims {
-            close(index)
-        }
-    }
-
-    private func close(_ index: Int) {
-        guard let descriptor = files[index].descriptor else { return }
-        try? descriptor.close()
-        files[index].descriptor = nil
-        openFiles.remove(index)
-    }
-
-    /// Completes a file whose every chunk is written: size, metadata, and
-    /// the rename into place.
-    private func finish(_ index: Int) {
-        guard let descriptor = files[index].descriptor, let temporary = files[index].temporary else { return }
-        let file = files[index]
-        let path = { self.target.displayPath(file.directory, file.name) }
-        if file.writtenEnd < file.size {
-            do {
-                try descriptor.truncate(to: file.size)
-            } catch {
-                fail(index, "cannot set the size: \(error.code)")
-                return
-            }
-        }
-        let failures = metadata.apply(file.node, to: descriptor)
-        close(index)
-        do {
-            let directory = try target.descriptor(of: file.directory)
-            try FileSystem.rename(temporary, relativeTo: directory, to: FilePath(bytes: file.name), relativeTo: directory)
-        } catch {
-            fail(index, "cannot move into place: \(error.code)")
-            return
-        }
-        files[index].state = .done
-        files[index].temporary = nil
-        report.summary.filesRestored += 1
-        report.summary.bytesRestored += file.size
-        progress.filesDone += 1
-        if !failures.isEmpty {
-            report.problem(path(), "metadata not restored: \(RestoreMetadata.describe(failures))")
-        }
-    }
-
-    /// Gives up on a file: reports it once and removes its temporary file.
-    private func fail(_ index: Int, _ reason: String) {
-        guard files[index].state != .failed else { return }
-        close(index)
-        if let temporary = files[index].temporary, let directory = try? target.descriptor(of: files[index].directory) {
-            try? FileSystem.removeFile(temporary, relativeTo: directory)
-        }
-        files[index].temporary = nil
-        files[index].state = .failed
-        report.problem(target.displayPath(files[index].directory, files[index].name), reason)
-    }
-
-    /// Removes the temporary files of files that were not completed.
-    private func abandonUnfinished(reason: String?) {
-        for index in files.indices where files[index].state == .writing || files[index].state == .pending {
-            if let reason {
-                fail(index, reason)
-            } else {
-                close(index)
-                if let temporary = files[index].temporary, let directory = try? target.descriptor(of: files[index].directory) {
-                    try? FileSystem.removeFile(temporary, relativeTo: directory)
-                }
-                files[index].temporary = nil
-                files[index].state = .failed
-            }
-            target.trim()
         }
     }
 

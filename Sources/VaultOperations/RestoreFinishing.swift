@@ -6,7 +6,8 @@ import VaultRepository
 /// first (creating entries changes a directory's modification time, and a
 /// read-only directory would refuse them).
 struct RestoreFinishing {
-    let target: RestoreTarget
+    let cache: RestoreDirectoryCache
+    var names: RestoreTemporaryNames
     let report: RestoreReport
     let metadata: RestoreMetadata
     let overwrite: OverwritePolicy
@@ -17,16 +18,16 @@ struct RestoreFinishing {
     /// - Parameters:
     ///   - links: The links to make.
     ///   - files: The written files, for the links' leaders.
-    func makeLinks(_ links: [RestorePlan.Link], files: [RestorePlan.File]) {
+    mutating func makeLinks(_ links: [RestorePlan.Link], files: [RestorePlan.File]) {
         for link in links {
-            target.trim()
-            let path = target.displayPath(link.directory, link.name)
+            cache.trim()
+            let path = cache.displayPath(link.directory, link.name)
             let leaderDirectory: Int
             let leaderName: [UInt8]
             switch link.leader {
             case .written(let file):
                 guard files[file].state == .done else {
-                    report.problem(path, "not linked: the file it is a hard link of, \(target.displayPath(files[file].directory, files[file].name)), was not restored")
+                    report.problem(path, "not linked: the file it is a hard link of, \(cache.displayPath(files[file].directory, files[file].name)), was not restored")
                     continue
                 }
                 leaderDirectory = files[file].directory
@@ -36,21 +37,21 @@ struct RestoreFinishing {
                 leaderName = name
             }
             do throws(SystemError) {
-                let source = try target.descriptor(of: leaderDirectory)
-                let directory = try target.descriptor(of: link.directory)
+                let source = try cache.descriptor(of: leaderDirectory)
+                let directory = try cache.descriptor(of: link.directory)
                 if overwrite == .ifChanged, let existing = try RestoreTarget.status(of: link.name, in: directory),
                    let leader = try RestoreTarget.status(of: leaderName, in: source),
                    existing.device == leader.device, existing.inode == leader.inode {
                     report.summary.filesUnchanged += 1
                     continue
                 }
-                var temporary = target.temporaryName()
+                var temporary = names.next()
                 while true {
                     do {
                         try FileSystem.makeHardLink(FilePath(bytes: leaderName), relativeTo: source, at: temporary, relativeTo: directory)
                         break
                     } catch where error.code == .fileExists {
-                        temporary = target.temporaryName()
+                        temporary = names.next()
                     }
                 }
                 do {
@@ -69,15 +70,15 @@ struct RestoreFinishing {
     /// Sets the metadata of the directories, the deepest first.
     func finishDirectories(_ directories: [(index: Int, node: TreeNode)]) {
         for (index, node) in directories.reversed() {
-            target.trim()
+            cache.trim()
             do {
-                let descriptor = try target.descriptor(of: index)
+                let descriptor = try cache.descriptor(of: index)
                 let failures = metadata.apply(node, to: descriptor)
                 if !failures.isEmpty {
-                    report.problem(target.displayPath(index), "metadata not restored: \(RestoreMetadata.describe(failures))")
+                    report.problem(cache.displayPath(index), "metadata not restored: \(RestoreMetadata.describe(failures))")
                 }
             } catch {
-                report.problem(target.displayPath(index), "cannot open the directory to set its metadata: \(error.code)")
+                report.problem(cache.displayPath(index), "cannot open the directory to set its metadata: \(error.code)")
             }
         }
     }

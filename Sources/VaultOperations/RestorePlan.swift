@@ -76,6 +76,14 @@ struct RestorePlan {
         var leader: LinkLeader
     }
 
+    /// A symbolic link or special file to create.
+    struct Entry {
+        /// The directory holding it.
+        var directory: Int
+        /// Its node.
+        var node: TreeNode
+    }
+
     /// A file already in place that matched the snapshot (`--overwrite if-changed`).
     struct UnchangedFile {
         /// The directory holding the file.
@@ -90,6 +98,8 @@ struct RestorePlan {
     var files: [File] = []
     /// Chunks to read, by ID.
     var chunks: [Digest256: Chunk] = [:]
+    /// Symbolic links and special files to create.
+    var entries: [Entry] = []
     /// Hard links to make once the files are written.
     var links: [Link] = []
     /// Directories whose metadata to set, in the order they were created
@@ -111,5 +121,22 @@ final class RestoreReport {
     /// Records a problem with one entry.
     func problem(_ path: String, _ reason: String) {
         problems.append(RestoreProblem(path: path, reason: reason))
+    }
+
+    /// Adds what another part of the restore did.
+    func merge(_ other: RestoreReport) {
+        problems += other.problems
+        let theirs = other.summary
+        summary.filesRestored += theirs.filesRestored
+        summary.filesUnchanged += theirs.filesUnchanged
+        summary.entriesKept += theirs.entriesKept
+        summary.directories += theirs.directories
+        summary.symbolicLinks += theirs.symbolicLinks
+        summary.hardLinks += theirs.hardLinks
+        summary.specialFiles += theirs.specialFiles
+        summary.devicesSkipped += theirs.devicesSkipped
+        summary.entriesDeleted += theirs.entriesDeleted
+        summary.bytesRestored += theirs.bytesRestored
+        summary.bytesWritten += theirs.bytesWritten
     }
 }

@@ -2,21 +2,22 @@ import VaultCodecs
 import VaultPOSIX
 import VaultRepository
 
-/// Walks a snapshot's trees beside the target: creates directories,
-/// symbolic links and special files as it goes, and plans the regular
-/// files and hard links for the later phases.
+/// Walks a snapshot's trees beside the target and plans the restore: which
+/// directories exist and which to create, which entries to create, which
+/// files to write and where each chunk goes, which hard links to make.
 ///
-/// Directories are created when the first entry inside them is restored
-/// (with include patterns, only those that lead to a match exist in the
-/// end). An entry in the way is handled by the overwrite policy; a
-/// symbolic link in the way of a directory is removed, never followed.
-/// Symbolic links and special files are made under a temporary name, given
-/// their metadata, and renamed into place.
+/// The walk creates nothing (creating files is slow, and the later phases
+/// do it on every core); it only examines the target where it already
+/// exists, and clears the way there: an entry in the way is handled by the
+/// overwrite policy, and a symbolic link where a directory goes is removed,
+/// never followed. With include patterns a directory is planned only when
+/// something inside it is restored.
 final class RestorePlanner {
     private let repository: Repository
     private let index: ChunkIndex
     private let options: RestoreOptions
-    private let target: RestoreTarget
+    /// The directories, and descriptors of those that exist.
+    let cache: RestoreDirectoryCache
     private let report: RestoreReport
     private let metadata: RestoreMetadata
     private let interrupt: InterruptFlag
@@ -58,13 +59,13 @@ final class RestorePlanner {
     private var frames: [Frame] = []
 
     init(
-        repository: Repository, index: ChunkIndex, options: RestoreOptions, target: RestoreTarget,
+        repository: Repository, index: ChunkIndex, options: RestoreOptions, directories: RestoreDirectories,
         report: RestoreReport, metadata: RestoreMetadata, interrupt: InterruptFlag
     ) {
         self.repository = repository
         self.index = index
         self.options = options
-        self.target = target
+        self.cache = RestoreDirectoryCache(directories, capacity: 128)
         self.report = report
         self.metadata = metadata
         self.interrupt = interrupt
@@ -106,7 +107,7 @@ final class RestorePlanner {
             try interrupt.check()
             let top = frames.count - 1
             guard TreeNode.isValidName(node.name) else {
-                report.problem(target.displayPath(frames[top].directory), "refusing an entry with an invalid name '\(node.displayName)'")
+                report.problem(cache.displayPath(frames[top].directory), "refusing an entry with an invalid name '\(node.displayName)'")
                 continue
             }
             let entryPath = BackupArchiver.join(path, node.name)
@@ -115,7 +116,7 @@ final class RestorePlanner {
             if node.type == .directory {
                 try await planDirectory(node, at: entryPath, selected: isSelected)
             } else if isSelected, materialize(top) {
-                target.trim()
+                cache.trim()
                 planEntry(node, in: top)
             }
         }
@@ -123,7 +124,7 @@ final class RestorePlanner {
 
     private func planDirectory(_ node: TreeNode, at path: [UInt8], selected: Bool) async throws {
         let parent = frames.count - 1
-        let directory = target.addDirectory(named: node.name, in: frames[parent].directory)
+        let directory = cache.directories.add(named: node.name, in: frames[parent].directory)
         var tree: Tree?
         var reason: String?
         if frames.count > Self.maximumDepth {
@@ -147,24 +148,25 @@ final class RestorePlanner {
         defer { frames.removeLast() }
         let top = frames.count - 1
         if let reason {
-            report.problem(target.displayPath(directory), reason)
+            report.problem(cache.displayPath(directory), reason)
         }
         if selected {
-            target.trim()
+            cache.trim()
             guard materialize(top) else { return }
         }
         if let tree {
-            target.pin(directory)
-            defer { target.unpin(directory) }
+            cache.pin(directory)
+            defer { cache.unpin(directory) }
             try await walk(tree, at: path, selected: selected)
         }
-        target.forget(directory)
+        cache.forget(directory)
     }
 
     // MARK: Directories
 
-    /// Makes sure the directory of frame `index` exists, creating those on
-    /// the way.
+    /// Decides how the directory of frame `index` comes to exist: it is
+    /// there already, or the restore creates it (clearing the way), and so
+    /// for the directories on the way.
     ///
     /// - Returns: Whether entries can be restored into it.
     private func materialize(_ index: Int) -> Bool {
@@ -178,50 +180,37 @@ final class RestorePlanner {
             return false
         }
         let frame = frames[index]
-        let name = target.directory(frame.directory).name
-        let parentIndex = frames[index - 1].directory
-        let path = target.displayPath(frame.directory)
         frames[index].state = .unusable
-        let parent: FileDescriptor
-        do {
-            parent = try target.descriptor(of: parentIndex)
-        } catch {
-            report.problem(path, "cannot open the directory above: \(error.code)")
-            return false
-        }
-        var existing: FileStatus?
+        var fresh = true
         if case .ready(fresh: false) = frames[index - 1].state {
+            let name = cache.directories.entries[frame.directory].name
+            let path = cache.displayPath(frame.directory)
+            let parent: FileDescriptor
+            let existing: FileStatus?
             do {
+                parent = try cache.descriptor(of: frames[index - 1].directory)
                 existing = try RestoreTarget.status(of: name, in: parent)
             } catch {
                 report.problem(path, "cannot examine the existing entry: \(error.code)")
                 return false
             }
-        }
-        var fresh = true
-        if let existing {
-            if existing.type == .directory {
-                fresh = false
-            } else if options.overwrite == .never {
-                report.summary.entriesKept += 1
-                return false
-            } else {
-                do {
-                    try FileSystem.removeFile(FilePath(bytes: name), relativeTo: parent)
-                } catch {
-                    report.problem(path, "cannot replace the existing entry with a directory: \(error.code)")
+            if let existing {
+                if existing.type == .directory {
+                    fresh = false
+                } else if options.overwrite == .never {
+                    report.summary.entriesKept += 1
                     return false
+                } else {
+                    do {
+                        try FileSystem.removeFile(FilePath(bytes: name), relativeTo: parent)
+                    } catch {
+                        report.problem(path, "cannot replace the existing entry with a directory: \(error.code)")
+                        return false
+                    }
                 }
             }
         }
-        if fresh {
-            do {
-                try FileSystem.makeDirectory(FilePath(bytes: name), permissions: 0o700, relativeTo: parent)
-            } catch {
-                report.problem(path, "cannot create the directory: \(error.code)")
-                return false
-            }
-        }
+        cache.directories.setNew(frame.directory, fresh)
         frames[index].state = .ready(fresh: fresh)
         report.summary.directories += 1
         if fresh || options.overwrite != .never, let node = frame.node {
@@ -241,10 +230,10 @@ final class RestorePlanner {
         let directory: FileDescriptor
         let stream: DirectoryStream
         do {
-            directory = try target.descriptor(of: frame.directory)
+            directory = try cache.descriptor(of: frame.directory)
             stream = try DirectoryStream.open(".", relativeTo: directory)
         } catch {
-            report.problem(target.displayPath(frame.directory), "cannot list the directory: \(error.code)")
+            report.problem(cache.displayPath(frame.directory), "cannot list the directory: \(error.code)")
             return
         }
         var doomed: [(name: [UInt8], isDirectory: Bool, counts: Bool)] = []
@@ -266,7 +255,7 @@ final class RestorePlanner {
                 }
             }
         } catch {
-            report.problem(target.displayPath(frame.directory), "cannot list the directory: \(error.code)")
+            report.problem(cache.displayPath(frame.directory), "cannot list the directory: \(error.code)")
         }
         try? stream.close()
         for entry in doomed {
@@ -274,57 +263,52 @@ final class RestorePlanner {
                 let removed = try RestoreTarget.removeEntry(entry.name, in: directory, isDirectory: entry.isDirectory)
                 if entry.counts { report.summary.entriesDeleted += removed }
             } catch {
-                report.problem(target.displayPath(frame.directory, entry.name), "cannot remove: \(error.code)")
+                report.problem(cache.displayPath(frame.directory, entry.name), "cannot remove: \(error.code)")
             }
         }
     }
 
     // MARK: Entries
 
-    /// Plans or restores one entry that is not a directory.
+    /// Plans one entry that is not a directory.
     private func planEntry(_ node: TreeNode, in frameIndex: Int) {
         let directoryIndex = frames[frameIndex].directory
-        let path = { self.target.displayPath(directoryIndex, node.name) }
-        let directory: FileDescriptor
-        do {
-            directory = try target.descriptor(of: directoryIndex)
-        } catch {
-            report.problem(path(), "cannot open the directory: \(error.code)")
-            return
-        }
-        var existing: FileStatus?
+        let key = HardLinkKey(device: node.device, inode: node.inode)
+        let isHardLinked = node.type == .file && node.links > 1
         if case .ready(fresh: false) = frames[frameIndex].state {
+            let path = { self.cache.displayPath(directoryIndex, node.name) }
+            let directory: FileDescriptor
+            let existing: FileStatus?
             do {
+                directory = try cache.descriptor(of: directoryIndex)
                 existing = try RestoreTarget.status(of: node.name, in: directory)
             } catch {
                 report.problem(path(), "cannot examine the existing entry: \(error.code)")
                 return
             }
-        }
-        let key = HardLinkKey(device: node.device, inode: node.inode)
-        let isHardLinked = node.type == .file && node.links > 1
-        if let existing {
-            if options.overwrite == .never {
-                report.summary.entriesKept += 1
-                return
-            }
-            let isFollower = isHardLinked && leaders[key] != nil
-            if options.overwrite == .ifChanged, !isFollower, matches(node, existing, named: node.name, in: directory) {
-                if node.type == .file {
-                    report.summary.filesUnchanged += 1
-                    plan.unchangedFiles.append(.init(directory: directoryIndex, name: node.name, node: node))
-                    if isHardLinked {
-                        leaders[key] = .existing(directory: directoryIndex, name: node.name)
-                    }
-                }
-                return
-            }
-            if existing.type == .directory {
-                do {
-                    try RestoreTarget.removeEntry(node.name, in: directory, isDirectory: true)
-                } catch {
-                    report.problem(path(), "cannot remove the directory in the way: \(error.code)")
+            if let existing {
+                if options.overwrite == .never {
+                    report.summary.entriesKept += 1
                     return
+                }
+                let isFollower = isHardLinked && leaders[key] != nil
+                if options.overwrite == .ifChanged, !isFollower, matches(node, existing, named: node.name, in: directory) {
+                    if node.type == .file {
+                        report.summary.filesUnchanged += 1
+                        plan.unchangedFiles.append(.init(directory: directoryIndex, name: node.name, node: node))
+                        if isHardLinked {
+                            leaders[key] = .existing(directory: directoryIndex, name: node.name)
+                        }
+                    }
+                    return
+                }
+                if existing.type == .directory {
+                    do {
+                        try RestoreTarget.removeEntry(node.name, in: directory, isDirectory: true)
+                    } catch {
+                        report.problem(path(), "cannot remove the directory in the way: \(error.code)")
+                        return
+                    }
                 }
             }
         }
@@ -338,26 +322,14 @@ final class RestorePlanner {
                 leaders[key] = .written(file: plan.files.count)
             }
             planFile(node, in: directoryIndex)
-        case .symlink:
-            makeEntry(node, in: directory, path: path) { temporary throws(SystemError) in
-                try FileSystem.makeSymbolicLink(temporary, pointingTo: node.linkTarget, relativeTo: directory)
-            }
-            report.summary.symbolicLinks += 1
-        case .fifo, .socket, .characterDevice, .blockDevice:
-            let kind: FileSystem.SpecialFileKind = switch node.type {
-            case .fifo: .fifo
-            case .socket: .socket
-            case .characterDevice: .characterDevice
-            default: .blockDevice
-            }
-            if kind == .characterDevice || kind == .blockDevice, !metadata.isRoot {
+        case .characterDevice, .blockDevice:
+            if metadata.isRoot {
+                plan.entries.append(.init(directory: directoryIndex, node: node))
+            } else {
                 report.summary.devicesSkipped += 1
-                return
             }
-            makeEntry(node, in: directory, path: path) { temporary throws(SystemError) in
-                try FileSystem.makeSpecialFile(temporary, kind: kind, permissions: 0o600, device: node.rdev, relativeTo: directory)
-            }
-            report.summary.specialFiles += 1
+        case .symlink, .fifo, .socket:
+            plan.entries.append(.init(directory: directoryIndex, node: node))
         case .directory:
             break
         }
@@ -380,38 +352,6 @@ final class RestorePlanner {
         }
     }
 
-    /// Makes an entry under a temporary name, sets its metadata, and
-    /// renames it into place (replacing what was there).
-    private func makeEntry(
-        _ node: TreeNode, in directory: FileDescriptor, path: () -> String, create: (FilePath) throws(SystemError) -> Void
-    ) {
-        var temporary = target.temporaryName()
-        do throws(SystemError) {
-            while true {
-                do {
-                    try create(temporary)
-                    break
-                } catch where error.code == .fileExists {
-                    temporary = target.temporaryName()
-                }
-            }
-        } catch {
-            report.problem(path(), "cannot create: \(error.operation): \(error.code)")
-            return
-        }
-        let failures = metadata.apply(node, toEntry: temporary, in: directory)
-        do {
-            try FileSystem.rename(temporary, relativeTo: directory, to: FilePath(bytes: node.name), relativeTo: directory)
-        } catch {
-            try? FileSystem.removeFile(temporary, relativeTo: directory)
-            report.problem(path(), "cannot move into place: \(error.code)")
-            return
-        }
-        if !failures.isEmpty {
-            report.problem(path(), "metadata not restored: \(RestoreMetadata.describe(failures))")
-        }
-    }
-
     /// Plans a regular file: where each of its chunks goes.
     private func planFile(_ node: TreeNode, in directory: Int) {
         var size: Int64 = 0
@@ -419,7 +359,7 @@ final class RestorePlanner {
         locations.reserveCapacity(node.content.count)
         for id in node.content {
             guard let location = index.location(of: id), location.type == .data else {
-                report.problem(target.displayPath(directory, node.name), "chunk \(id.shortHex) is missing from the repository")
+                report.problem(cache.displayPath(directory, node.name), "chunk \(id.shortHex) is missing from the repository")
                 if case .written(let file)? = leaders[HardLinkKey(device: node.device, inode: node.inode)], file == plan.files.count {
                     leaders[HardLinkKey(device: node.device, inode: node.inode)] = nil
                 }
@@ -429,7 +369,7 @@ final class RestorePlanner {
             size += Int64(location.rawLength)
         }
         if size != Int64(clamping: node.size) {
-            report.problem(target.displayPath(directory, node.name), "the snapshot records \(node.size) bytes, its chunks hold \(size); restored as the chunks say")
+            report.problem(cache.displayPath(directory, node.name), "the snapshot records \(node.size) bytes, its chunks hold \(size); restored as the chunks say")
         }
         let fileIndex = Int32(plan.files.count)
         var offset: Int64 = 0

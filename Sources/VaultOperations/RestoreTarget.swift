@@ -1,56 +1,26 @@
 import Glibc
 import VaultPOSIX
 
-/// The target of a restore, reached only through directory descriptors.
-///
-/// Every directory the restore creates or enters gets an index; index 0 is
-/// the target itself. A directory is opened relative to its parent's
-/// descriptor with `O_DIRECTORY | O_NOFOLLOW`, so no symbolic link in the
-/// target, whether it was there before or the restore made it, is ever
-/// followed: nothing is written outside the target. Descriptors are kept
-/// in a bounded cache and reopened through the chain of parents when
-/// needed again.
-///
-/// Not thread-safe: one task owns it.
+/// The target directory of a restore, opened once; every entry inside is
+/// reached from its descriptor (see ``RestoreDirectoryCache``).
 final class RestoreTarget {
-    /// A directory: its parent's index and its name there.
-    struct Directory {
-        var parent: Int
-        var name: [UInt8]
-    }
-
     /// The target's path, as the user gave it.
     let path: [UInt8]
-    private var directories: [Directory] = [Directory(parent: -1, name: [])]
-    private let root: FileDescriptor
-    private var cache: [Int: (descriptor: FileDescriptor, lastUse: UInt64)] = [:]
-    private var pins: [Int: Int] = [:]
-    private var clock: UInt64 = 0
-    private let capacity: Int
-
-    /// The prefix of the temporary names the restore writes under before
-    /// renaming into place.
-    static let temporaryPrefix = Array(".vault-restore-".utf8)
-    private let temporaryStem: [UInt8]
-    private var temporaryCounter = 0
+    /// The open target directory; valid while this object lives.
+    let root: FileDescriptor
 
     /// Opens the target directory, creating it and its parents when missing.
     ///
     /// The path itself may pass through symbolic links: the user chose it.
     ///
-    /// - Parameters:
-    ///   - path: The target directory.
-    ///   - capacity: How many directory descriptors to keep open.
     /// - Throws: ``OperationError`` with code `.targetFailed`.
-    init(path: String, capacity: Int = 128) throws(OperationError) {
-        self.path = Array(path.utf8)
-        self.capacity = max(4, capacity)
-        self.temporaryStem = Self.temporaryPrefix + Array(String(UInt64.random(in: 0...UInt64.max), radix: 36).utf8) + [UInt8(ascii: "-")]
-        var bytes = self.path
+    init(path: String) throws(OperationError) {
+        var bytes = Array(path.utf8)
         while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         guard !bytes.isEmpty else {
             throw OperationError(.invalidArgument, "the target directory is empty")
         }
+        self.path = bytes
         do {
             try Self.makeDirectories(bytes)
             root = try FileDescriptor.open(FilePath(bytes: bytes), .readOnly, options: [.directory])
@@ -60,7 +30,6 @@ final class RestoreTarget {
     }
 
     deinit {
-        for (_, entry) in cache { try? entry.descriptor.close() }
         try? root.close()
     }
 
@@ -80,102 +49,9 @@ final class RestoreTarget {
         }
     }
 
-    // MARK: Directories
-
-    /// Registers a directory inside another; it need not exist yet.
-    ///
-    /// - Returns: Its index.
-    func addDirectory(named name: [UInt8], in parent: Int) -> Int {
-        directories.append(Directory(parent: parent, name: name))
-        return directories.count - 1
-    }
-
-    /// The descriptor of a directory, opened through its parents when it is
-    /// not in the cache. Valid until the next ``trim()`` that does not find
-    /// it pinned.
-    ///
-    /// - Throws: ``SystemError``; `ELOOP` or `ENOTDIR` when a directory on
-    ///   the way was replaced by a symbolic link or a file.
-    func descriptor(of index: Int) throws(SystemError) -> FileDescriptor {
-        clock += 1
-        if index == 0 { return root }
-        if let entry = cache[index] {
-            cache[index] = (entry.descriptor, clock)
-            return entry.descriptor
-        }
-        let directory = directories[index]
-        let parent = try descriptor(of: directory.parent)
-        let opened = try FileDescriptor.open(
-            FilePath(bytes: directory.name), .readOnly, options: [.directory, .noFollow], relativeTo: parent)
-        cache[index] = (opened, clock)
-        return opened
-    }
-
-    /// Keeps a directory's descriptor open through ``trim()`` until ``unpin(_:)``.
-    func pin(_ index: Int) {
-        pins[index, default: 0] += 1
-    }
-
-    /// Undoes one ``pin(_:)``.
-    func unpin(_ index: Int) {
-        if let count = pins[index], count > 1 {
-            pins[index] = count - 1
-        } else {
-            pins[index] = nil
-        }
-    }
-
-    /// Closes the least recently used descriptors beyond the capacity.
-    /// Call it only where no descriptor obtained earlier is still in use,
-    /// unless pinned.
-    func trim() {
-        guard cache.count > capacity else { return }
-        let victims = cache.filter { pins[$0.key] == nil }.sorted { $0.value.lastUse < $1.value.lastUse }
-        for (index, entry) in victims.prefix(cache.count - capacity / 2) {
-            try? entry.descriptor.close()
-            cache[index] = nil
-        }
-    }
-
-    /// Closes a directory's cached descriptor (after it was removed or replaced).
-    func forget(_ index: Int) {
-        if let entry = cache.removeValue(forKey: index) {
-            try? entry.descriptor.close()
-        }
-    }
-
-    /// The path of an entry in the target, for messages.
-    ///
-    /// - Parameters:
-    ///   - directory: The directory holding the entry.
-    ///   - name: The entry's name, or `nil` for the directory itself.
-    func displayPath(_ directory: Int, _ name: [UInt8]? = nil) -> String {
-        var components: [[UInt8]] = name.map { [$0] } ?? []
-        var index = directory
-        while index > 0 {
-            components.append(directories[index].name)
-            index = directories[index].parent
-        }
-        var bytes = path
-        for component in components.reversed() {
-            if bytes.last != UInt8(ascii: "/") { bytes.append(UInt8(ascii: "/")) }
-            bytes += component
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The parent and name of a directory.
-    func directory(_ index: Int) -> Directory {
-        directories[index]
-    }
-
-    // MARK: Entries
-
-    /// A fresh name for a temporary entry: `.vault-restore-RUN-N`.
-    func temporaryName() -> FilePath {
-        temporaryCounter += 1
-        return FilePath(bytes: temporaryStem + Array(String(temporaryCounter).utf8))
-    }
+    /// The prefix of the temporary names the restore writes under before
+    /// renaming into place.
+    static let temporaryPrefix = Array(".vault-restore-".utf8)
 
     /// Whether `name` is one the restore writes under before renaming into place.
     static func isTemporaryName(_ name: [UInt8]) -> Bool {
@@ -227,5 +103,189 @@ final class RestoreTarget {
         }
         try FileSystem.removeDirectory(path, relativeTo: directory)
         return removed + 1
+    }
+}
+
+/// The directories of a restore: index 0 is the target itself, every
+/// other one is a name inside another. The walk of the snapshot builds the
+/// table; afterwards it does not change and every task shares it.
+struct RestoreDirectories: Sendable {
+    /// One directory.
+    struct Entry: Sendable {
+        /// The index of the directory holding it.
+        var parent: Int
+        /// Its name there.
+        var name: [UInt8]
+        /// Whether the restore creates it (it did not exist).
+        var isNew: Bool
+    }
+
+    /// The open target directory.
+    let root: FileDescriptor
+    /// The target's path, for messages.
+    let path: [UInt8]
+    /// The directories.
+    private(set) var entries: [Entry]
+
+    /// A table holding the target only.
+    init(root: FileDescriptor, path: [UInt8]) {
+        self.root = root
+        self.path = path
+        self.entries = [Entry(parent: -1, name: [], isNew: false)]
+    }
+
+    /// Registers a directory inside another.
+    ///
+    /// - Returns: Its index.
+    mutating func add(named name: [UInt8], in parent: Int) -> Int {
+        entries.append(Entry(parent: parent, name: name, isNew: false))
+        return entries.count - 1
+    }
+
+    /// Records whether the restore creates a directory.
+    mutating func setNew(_ index: Int, _ isNew: Bool) {
+        entries[index].isNew = isNew
+    }
+
+    /// The path of an entry in the target, for messages.
+    ///
+    /// - Parameters:
+    ///   - directory: The directory holding the entry.
+    ///   - name: The entry's name, or `nil` for the directory itself.
+    func displayPath(_ directory: Int, _ name: [UInt8]? = nil) -> String {
+        var components: [[UInt8]] = name.map { [$0] } ?? []
+        var index = directory
+        while index > 0 {
+            components.append(entries[index].name)
+            index = entries[index].parent
+        }
+        var bytes = path
+        for component in components.reversed() {
+            if bytes.last != UInt8(ascii: "/") { bytes.append(UInt8(ascii: "/")) }
+            bytes += component
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Opens the directories of a restore by descriptor, for one task.
+///
+/// A directory is opened relative to its parent's descriptor with
+/// `O_DIRECTORY | O_NOFOLLOW`, so no symbolic link in the target, whether
+/// it was there before or the restore made it, is ever followed: nothing
+/// is written outside the target. A directory the restore creates is made
+/// (`mkdirat`, mode 0700 until its metadata is set last) when first opened;
+/// several tasks may race to make it, which is harmless. Descriptors are
+/// kept in a bounded cache and reopened through the chain of parents when
+/// needed again.
+///
+/// Not thread-safe: each task has its own.
+final class RestoreDirectoryCache {
+    /// The directory table.
+    var directories: RestoreDirectories
+    private var cache: [Int: (descriptor: FileDescriptor, lastUse: UInt64)] = [:]
+    private var pins: [Int: Int] = [:]
+    private var clock: UInt64 = 0
+    private let capacity: Int
+
+    /// Creates a cache over a table.
+    ///
+    /// - Parameters:
+    ///   - directories: The table.
+    ///   - capacity: How many descriptors to keep open.
+    init(_ directories: RestoreDirectories, capacity: Int) {
+        self.directories = directories
+        self.capacity = max(4, capacity)
+    }
+
+    deinit {
+        for (_, entry) in cache { try? entry.descriptor.close() }
+    }
+
+    /// The descriptor of a directory, opened through its parents when it
+    /// is not in the cache, and made first when the restore creates it.
+    /// Valid until the next ``trim()`` that does not find it pinned.
+    ///
+    /// - Throws: ``SystemError``; `ELOOP` or `ENOTDIR` when a directory on
+    ///   the way is a symbolic link or a file.
+    func descriptor(of index: Int) throws(SystemError) -> FileDescriptor {
+        clock += 1
+        if index == 0 { return directories.root }
+        if let entry = cache[index] {
+            cache[index] = (entry.descriptor, clock)
+            return entry.descriptor
+        }
+        let directory = directories.entries[index]
+        let parent = try descriptor(of: directory.parent)
+        let name = FilePath(bytes: directory.name)
+        let opened: FileDescriptor
+        do {
+            opened = try FileDescriptor.open(name, .readOnly, options: [.directory, .noFollow], relativeTo: parent)
+        } catch where error.code == .noSuchFileOrDirectory && directory.isNew {
+            do {
+                try FileSystem.makeDirectory(name, permissions: 0o700, relativeTo: parent)
+            } catch where error.code == .fileExists {
+                // Another task made it.
+            }
+            opened = try FileDescriptor.open(name, .readOnly, options: [.directory, .noFollow], relativeTo: parent)
+        }
+        cache[index] = (opened, clock)
+        return opened
+    }
+
+    /// Keeps a directory's descriptor open through ``trim()`` until ``unpin(_:)``.
+    func pin(_ index: Int) {
+        pins[index, default: 0] += 1
+    }
+
+    /// Undoes one ``pin(_:)``.
+    func unpin(_ index: Int) {
+        if let count = pins[index], count > 1 {
+            pins[index] = count - 1
+        } else {
+            pins[index] = nil
+        }
+    }
+
+    /// Closes the least recently used descriptors beyond the capacity.
+    /// Call it only where no descriptor obtained earlier is still in use,
+    /// unless pinned.
+    func trim() {
+        guard cache.count > capacity else { return }
+        let victims = cache.filter { pins[$0.key] == nil }.sorted { $0.value.lastUse < $1.value.lastUse }
+        for (index, entry) in victims.prefix(cache.count - capacity / 2) {
+            try? entry.descriptor.close()
+            cache[index] = nil
+        }
+    }
+
+    /// Closes a directory's cached descriptor.
+    func forget(_ index: Int) {
+        if let entry = cache.removeValue(forKey: index) {
+            try? entry.descriptor.close()
+        }
+    }
+
+    /// The path of an entry in the target, for messages.
+    func displayPath(_ directory: Int, _ name: [UInt8]? = nil) -> String {
+        directories.displayPath(directory, name)
+    }
+}
+
+/// Fresh names for temporary entries: `.vault-restore-RUN-LANE-N`, unique
+/// to a run and a task.
+struct RestoreTemporaryNames {
+    private let stem: [UInt8]
+    private var counter = 0
+
+    /// Names for one task of one run.
+    init(run: UInt64, lane: Int) {
+        stem = RestoreTarget.temporaryPrefix + Array("\(String(run, radix: 36))-\(lane)-".utf8)
+    }
+
+    /// The next name.
+    mutating func next() -> FilePath {
+        counter += 1
+        return FilePath(bytes: stem + Array(String(counter).utf8))
     }
 }

@@ -61,7 +61,7 @@ struct RestoreVerifier {
     /// target's descriptors), child tasks read and hash.
     ///
     /// - Returns: The verification report.
-    static func verify(_ items: [Item], target: RestoreTarget, identifier: BlobIdentifier, interrupt: InterruptFlag) async throws -> RestoreVerification {
+    static func verify(_ items: [Item], cache: RestoreDirectoryCache, identifier: BlobIdentifier, interrupt: InterruptFlag) async throws -> RestoreVerification {
         var verification = RestoreVerification()
         let maximumInFlight = max(2, 2 * ProcessInfoCores.count)
         try await withThrowingTaskGroup(of: (Int, Result<Outcome, SystemError>).self) { group in
@@ -69,7 +69,7 @@ struct RestoreVerifier {
             func collect(_ result: (Int, Result<Outcome, SystemError>)) {
                 inFlight -= 1
                 let (index, outcome) = result
-                let path = target.displayPath(items[index].directory, items[index].name)
+                let path = cache.displayPath(items[index].directory, items[index].name)
                 verification.files += 1
                 switch outcome {
                 case .success(.matches(let bytes)):
@@ -85,15 +85,15 @@ struct RestoreVerifier {
                 while inFlight >= maximumInFlight, let result = try await group.next() {
                     collect(result)
                 }
-                target.trim()
+                cache.trim()
                 let file: FileDescriptor
                 do throws(SystemError) {
-                    let directory = try target.descriptor(of: item.directory)
+                    let directory = try cache.descriptor(of: item.directory)
                     file = try openForReading(FilePath(bytes: item.name), in: directory)
                 } catch {
                     verification.files += 1
                     verification.mismatches.append(RestoreProblem(
-                        path: target.displayPath(item.directory, item.name), reason: "verification failed: cannot open: \(error.code)"))
+                        path: cache.displayPath(item.directory, item.name), reason: "verification failed: cannot open: \(error.code)"))
                     continue
                 }
                 inFlight += 1

@@ -1,0 +1,283 @@
+import VaultCodecs
+import VaultPOSIX
+import VaultRepository
+
+/// What a lane is given to do.
+enum RestoreLaneWork: Sendable {
+    /// Write a decoded chunk at these places (each names the lane's own
+    /// index of a file).
+    case chunk(bytes: [UInt8], isAllZero: Bool, placements: [RestorePlan.Placement])
+    /// A chunk could not be read: these files fail.
+    case unreadableChunk(reason: String, placements: [RestorePlan.Placement])
+    /// Create a file that has no contents (the lane's own index).
+    case emptyFile(Int)
+    /// Create a symbolic link or special file.
+    case entry(RestorePlan.Entry)
+}
+
+/// One of the parallel writers of a restore. Each owns the files and
+/// other entries of a share of the directories (so that two lanes do not
+/// contend for one directory's lock), their descriptors, and its own
+/// directory descriptors: lanes share no mutable state, and creating
+/// files, the slow part of a restore, runs on every core.
+///
+/// A file is created under a temporary name with `O_EXCL | O_NOFOLLOW`,
+/// written at its offsets, and when its last chunk is in: sized (a hole
+/// where all-zero chunks were not written), given its metadata, and
+/// renamed into place. An interrupted restore therefore never leaves a
+/// partial file under a real name.
+///
+/// `@unchecked Sendable`: the coordinator hands a lane to one task at a
+/// time and takes it back when the task ends.
+final class RestoreLane: @unchecked Sendable {
+    /// This lane's number.
+    let number: Int
+    /// What this lane did and what went wrong.
+    let report = RestoreReport()
+    /// This lane's files.
+    private(set) var files: [RestorePlan.File]
+    /// Files completed, over the lane's life.
+    private(set) var filesFinished = 0
+
+    private let cache: RestoreDirectoryCache
+    private var names: RestoreTemporaryNames
+    private let metadata: RestoreMetadata
+    private var openFiles: Set<Int> = []
+    private var clock: UInt64 = 0
+    private let maximumOpenFiles: Int
+
+    init(
+        number: Int, files: [RestorePlan.File], directories: RestoreDirectories, run: UInt64,
+        metadata: RestoreMetadata, maximumOpenFiles: Int
+    ) {
+        self.number = number
+        self.files = files
+        self.cache = RestoreDirectoryCache(directories, capacity: 64)
+        self.names = RestoreTemporaryNames(run: run, lane: number)
+        self.metadata = metadata
+        self.maximumOpenFiles = max(2, maximumOpenFiles)
+    }
+
+    /// Does the work, in order.
+    func perform(_ work: [RestoreLaneWork]) {
+        for item in work {
+            cache.trim()
+            switch item {
+            case .chunk(let bytes, let isAllZero, let placements):
+                for placement in placements {
+                    write(bytes, isAllZero: isAllZero, at: placement.offset, to: Int(placement.file))
+                }
+            case .unreadableChunk(let reason, let placements):
+                for placement in placements {
+                    fail(Int(placement.file), reason)
+                }
+            case .emptyFile(let index):
+                if open(index) != nil {
+                    finish(index)
+                }
+            case .entry(let entry):
+                make(entry)
+            }
+        }
+    }
+
+    // MARK: Files
+
+    private func write(_ bytes: [UInt8], isAllZero: Bool, at offset: Int64, to index: Int) {
+        guard files[index].state != .failed, let descriptor = open(index) else { return }
+        if !isAllZero {
+            var failure: SystemError?
+            bytes.withUnsafeBytes { buffer in
+                do throws(SystemError) {
+                    try descriptor.writeAll(toAbsoluteOffset: offset, buffer)
+                } catch {
+                    failure = error
+                }
+            }
+            if let failure {
+                fail(index, "cannot write: \(failure.code)")
+                return
+            }
+            report.summary.bytesWritten += Int64(bytes.count)
+            files[index].writtenEnd = max(files[index].writtenEnd, offset + Int64(bytes.count))
+        }
+        files[index].remaining -= 1
+        if files[index].remaining == 0 {
+            finish(index)
+        }
+    }
+
+    /// The open temporary file of `index`, created on first use and
+    /// reopened after it was closed to stay within the descriptor budget.
+    ///
+    /// - Returns: The descriptor, or `nil` when the file failed (reported).
+    private func open(_ index: Int) -> FileDescriptor? {
+        clock += 1
+        files[index].lastUse = clock
+        if let descriptor = files[index].descriptor { return descriptor }
+        if openFiles.count >= maximumOpenFiles {
+            let victims = openFiles.sorted { files[$0].lastUse < files[$1].lastUse }.prefix(max(1, openFiles.count / 2))
+            for victim in victims { close(victim) }
+        }
+        let directory: FileDescriptor
+        do {
+            directory = try cache.descriptor(of: files[index].directory)
+        } catch {
+            fail(index, "cannot open its directory: \(error.code)")
+            return nil
+        }
+        do throws(SystemError) {
+            let descriptor: FileDescriptor
+            if let temporary = files[index].temporary {
+                descriptor = try FileDescriptor.open(temporary, .writeOnly, options: [.noFollow], relativeTo: directory)
+            } else {
+                var temporary = names.next()
+                while true {
+                    do {
+                        descriptor = try FileDescriptor.open(
+                            temporary, .writeOnly, options: [.create, .exclusive, .noFollow], permissions: 0o600, relativeTo: directory)
+                        break
+                    } catch where error.code == .fileExists {
+                        temporary = names.next()
+                    }
+                }
+                files[index].temporary = temporary
+                files[index].state = .writing
+            }
+            files[index].descriptor = descriptor
+            openFiles.insert(index)
+            return descriptor
+        } catch {
+            fail(index, "cannot create: \(error.code)")
+            return nil
+        }
+    }
+
+    private func close(_ index: Int) {
+        guard let descriptor = files[index].descriptor else { return }
+        try? descriptor.close()
+        files[index].descriptor = nil
+        openFiles.remove(index)
+    }
+
+    /// Completes a file whose every chunk is written: size, metadata, and
+    /// the rename into place.
+    private func finish(_ index: Int) {
+        guard let descriptor = files[index].descriptor, let temporary = files[index].temporary else { return }
+        let file = files[index]
+        if file.writtenEnd < file.size {
+            do {
+                try descriptor.truncate(to: file.size)
+            } catch {
+                fail(index, "cannot set the size: \(error.code)")
+                return
+            }
+        }
+        let failures = metadata.apply(file.node, to: descriptor)
+        close(index)
+        do {
+            let directory = try cache.descriptor(of: file.directory)
+            try FileSystem.rename(temporary, relativeTo: directory, to: FilePath(bytes: file.name), relativeTo: directory)
+        } catch {
+            fail(index, "cannot move into place: \(error.code)")
+            return
+        }
+        files[index].state = .done
+        files[index].temporary = nil
+        filesFinished += 1
+        report.summary.filesRestored += 1
+        report.summary.bytesRestored += file.size
+        if !failures.isEmpty {
+            report.problem(cache.displayPath(file.directory, file.name), "metadata not restored: \(RestoreMetadata.describe(failures))")
+        }
+    }
+
+    /// Gives up on a file: reports it once and removes its temporary file.
+    private func fail(_ index: Int, _ reason: String) {
+        guard files[index].state != .failed else { return }
+        discard(index)
+        report.problem(cache.displayPath(files[index].directory, files[index].name), reason)
+    }
+
+    private func discard(_ index: Int) {
+        close(index)
+        if let temporary = files[index].temporary, let directory = try? cache.descriptor(of: files[index].directory) {
+            try? FileSystem.removeFile(temporary, relativeTo: directory)
+        }
+        files[index].temporary = nil
+        files[index].state = .failed
+    }
+
+    /// Gives up on the files not completed and removes their temporary
+    /// files; reports them with `reason` when there is one (an interrupted
+    /// restore reports nothing).
+    func abandonUnfinished(reason: String?) {
+        for index in files.indices where files[index].state == .writing || files[index].state == .pending {
+            cache.trim()
+            if let reason {
+                fail(index, reason)
+            } else {
+                discard(index)
+            }
+        }
+    }
+
+    // MARK: Other entries
+
+    /// Makes a symbolic link or special file under a temporary name, sets
+    /// its metadata, and renames it into place (replacing what was there).
+    private func make(_ entry: RestorePlan.Entry) {
+        let node = entry.node
+        let path = { self.cache.displayPath(entry.directory, node.name) }
+        let directory: FileDescriptor
+        do {
+            directory = try cache.descriptor(of: entry.directory)
+        } catch {
+            report.problem(path(), "cannot open its directory: \(error.code)")
+            return
+        }
+        var temporary = names.next()
+        do throws(SystemError) {
+            while true {
+                do {
+                    switch node.type {
+                    case .symlink:
+                        try FileSystem.makeSymbolicLink(temporary, pointingTo: node.linkTarget, relativeTo: directory)
+                    case .fifo:
+                        try FileSystem.makeSpecialFile(temporary, kind: .fifo, permissions: 0o600, relativeTo: directory)
+                    case .socket:
+                        try FileSystem.makeSpecialFile(temporary, kind: .socket, permissions: 0o600, relativeTo: directory)
+                    case .characterDevice:
+                        try FileSystem.makeSpecialFile(temporary, kind: .characterDevice, permissions: 0o600, device: node.rdev, relativeTo: directory)
+                    case .blockDevice:
+                        try FileSystem.makeSpecialFile(temporary, kind: .blockDevice, permissions: 0o600, device: node.rdev, relativeTo: directory)
+                    case .file, .directory:
+                        return
+                    }
+                    break
+                } catch where error.code == .fileExists {
+                    temporary = names.next()
+                }
+            }
+        } catch {
+            report.problem(path(), "cannot create: \(error.operation): \(error.code)")
+            return
+        }
+        let failures = metadata.apply(node, toEntry: temporary, in: directory)
+        do {
+            try FileSystem.rename(temporary, relativeTo: directory, to: FilePath(bytes: node.name), relativeTo: directory)
+        } catch {
+            try? FileSystem.removeFile(temporary, relativeTo: directory)
+            report.problem(path(), "cannot move into place: \(error.code)")
+            return
+        }
+        if node.type == .symlink {
+            report.summary.symbolicLinks += 1
+        } else {
+            report.summary.specialFiles += 1
+        }
+        if !failures.isEmpty {
+            report.problem(path(), "metadata not restored: \(RestoreMetadata.describe(failures))")
+        }
+    }
+}
