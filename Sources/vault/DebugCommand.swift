@@ -8,7 +8,7 @@ struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug",
         abstract: "Tools for looking inside vault's machinery.",
-        subcommands: [Chunks.self]
+        subcommands: [Chunks.self, DebugBenchCommand.self]
     )
 
     struct Chunks: AsyncParsableCommand {

@@ -1,0 +1,328 @@
+import ArgumentParser
+import VaultChunker
+import VaultCodecs
+import VaultRepository
+
+/// `vault debug bench`: single-core throughput of the chunker, the hashes,
+/// the cipher and zlib on in-memory data, as a markdown table.
+///
+/// Every figure is the fastest of `--passes` passes over the same bytes, on
+/// one thread, in MB/s with MB = 10^6 bytes (as `openssl speed` counts).
+/// Two kinds of data are measured: random bytes, which nothing compresses,
+/// and text-like bytes (words from a fixed list), which compress about as
+/// well as source code or documentation. Both are generated from fixed
+/// seeds, so every run measures the same bytes.
+struct DebugBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure single-core MB/s of the chunker, SHA-256, HMAC, AES-GCM and zlib in memory.",
+        discussion: """
+            Build with 'swift build -c release' first: a debug build is many times slower. \
+            MB = 10^6 bytes. Each figure is the fastest of --passes passes, on one thread, over \
+            random data and over text-like data (words from a fixed list).
+            """
+    )
+
+    @Option(help: ArgumentHelp("Bytes of each kind of data for the chunker, hashes and cipher (default 256M).", valueName: "size"))
+    var size: String = "256M"
+
+    @Option(help: ArgumentHelp("Bytes of each kind of data for zlib, which is slower (default 64M).", valueName: "size"))
+    var zlibSize: String = "64M"
+
+    @Option(help: "Passes per measurement; the fastest one counts.")
+    var passes: Int = 3
+
+    func run() async throws {
+        guard let size = ByteCount.parse(size), size >= 1 << 20 else {
+            throw RepositoryError(.invalidRequest, "invalid --size '\(self.size)': use at least 1M, e.g. 256M")
+        }
+        guard let zlibSize = ByteCount.parse(zlibSize), zlibSize >= 1 << 20 else {
+            throw RepositoryError(.invalidRequest, "invalid --zlib-size '\(self.zlibSize)': use at least 1M, e.g. 64M")
+        }
+        guard passes >= 1 else {
+            throw RepositoryError(.invalidRequest, "invalid --passes \(passes): use 1 or more")
+        }
+
+        let random = BenchData.random(count: size)
+        let text = BenchData.text(count: size)
+        var bench = Bench(passes: passes, random: random, text: text, zlibSize: zlibSize)
+
+        print("vault debug bench: \(ByteCount.format(Int64(size))) per pass (zlib: \(ByteCount.format(Int64(min(zlibSize, size))))), fastest of \(passes), one thread, MB = 10^6 bytes")
+        #if DEBUG
+        print("WARNING: this is a debug build; build with 'swift build -c release' for meaningful numbers.")
+        #endif
+        print("")
+        print("| operation | random MB/s | text-like MB/s | note |")
+        print("|---|---:|---:|---|")
+
+        try bench.chunker("FastCDC 512K/1M/8M (repository default)", .repositoryDefault)
+        try bench.chunker("FastCDC 4K/16K/64K", ChunkerParameters(minSize: 4 << 10, avgSize: 16 << 10, maxSize: 64 << 10))
+
+        for block in [16 << 10, 1 << 20] {
+            bench.blocks("SHA-256, \(Bench.label(block)) messages", block: block) { message in
+                SHA256Hasher.hash(message).words.0
+            }
+        }
+        let hmac = HMACSHA256(key: [UInt8](repeating: 0x4b, count: 32))
+        for block in [16 << 10, 1 << 20] {
+            bench.blocks("HMAC-SHA-256, \(Bench.label(block)) messages", block: block) { message in
+                hmac.authenticate(message).words.0
+            }
+        }
+        let cipher = try AES256GCM(key: [UInt8](repeating: 0x6b, count: AES256GCM.keyByteCount))
+        for block in [16 << 10, 1 << 20] {
+            var sealed: [UInt8] = []
+            sealed.reserveCapacity(block + AES256GCM.overhead)
+            bench.blocks("AES-256-GCM seal, \(Bench.label(block)) messages", block: block) { message in
+                sealed.removeAll(keepingCapacity: true)
+                cipher.seal(message, appendingTo: &sealed)
+                return UInt64(sealed[sealed.count - 1])
+            }
+        }
+        for level in 1...9 {
+            try bench.zlib(level: level)
+        }
+        print("")
+        print("(check value \(String(bench.sink, radix: 16)): ignore it; it keeps the optimiser from skipping work)")
+    }
+}
+
+/// Runs the measurements of ``DebugBenchCommand`` and prints their rows.
+private struct Bench {
+    let passes: Int
+    let random: [UInt8]
+    let text: [UInt8]
+    let zlibSize: Int
+    /// Folds in a value from every operation so none can be optimised away.
+    var sink: UInt64 = 0
+
+    init(passes: Int, random: [UInt8], text: [UInt8], zlibSize: Int) {
+        self.passes = passes
+        self.random = random
+        self.text = text
+        self.zlibSize = min(zlibSize, random.count)
+    }
+
+    /// Splits each input into chunks; the note gives the mean chunk size.
+    mutating func chunker(_ name: String, _ parameters: ChunkerParameters) throws {
+        let chunker = try FastCDC(parameters: parameters)
+        var notes: [String] = []
+        var speeds: [Double] = []
+        for input in [random, text] {
+            var chunks = 0
+            let speed = input.withUnsafeBytes { bytes in
+                fastest(bytes.count) {
+                    var offset = 0
+                    chunks = 0
+                    while offset < bytes.count {
+                        offset += chunker.cutPoint(in: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                        chunks += 1
+                    }
+                    return UInt64(chunks)
+                }
+            }
+            speeds.append(speed)
+            notes.append(ByteCount.format(Int64(input.count / max(chunks, 1))))
+        }
+        row(name, speeds, note: "mean chunk \(notes[0]) / \(notes[1])")
+    }
+
+    /// Applies `operation` to each consecutive `block`-byte message of each input.
+    mutating func blocks(_ name: String, block: Int, _ operation: (UnsafeRawBufferPointer) -> UInt64) {
+        var speeds: [Double] = []
+        for input in [random, text] {
+            speeds.append(input.withUnsafeBytes { bytes in
+                let whole = bytes.count / block * block
+                return fastest(whole) {
+                    var folded: UInt64 = 0
+                    var offset = 0
+                    while offset < whole {
+                        folded ^= operation(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + block)]))
+                        offset += block
+                    }
+                    return folded
+                }
+            })
+        }
+        row(name, speeds, note: "")
+    }
+
+    /// Compresses each input in 1 MiB blocks (the repository's average
+    /// chunk), then decompresses the blocks; two rows.
+    mutating func zlib(level: Int) throws {
+        let block = 1 << 20
+        let zlibSize = self.zlibSize
+        var compressSpeeds: [Double] = []
+        var decompressSpeeds: [Double] = []
+        var ratios: [String] = []
+        var compressor = try ZlibCompressor(level: level)
+        let decompressor = try ZlibDecompressor()
+        var restored = [UInt8](repeating: 0, count: block)
+        for input in [random, text] {
+            var stream: [UInt8] = []
+            stream.reserveCapacity(ZlibCompressor.bound(zlibSize) + zlibSize / block * 64)
+            var ends: [Int] = []
+            let compressSpeed = input.withUnsafeBytes { bytes in
+                fastest(zlibSize) {
+                    stream.removeAll(keepingCapacity: true)
+                    ends.removeAll(keepingCapacity: true)
+                    var offset = 0
+                    while offset < zlibSize {
+                        let end = min(offset + block, zlibSize)
+                        compressor.compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), appendingTo: &stream)
+                        ends.append(stream.count)
+                        offset = end
+                    }
+                    return UInt64(stream.count)
+                }
+            }
+            var failure: (any Error)?
+            let decompressSpeed = stream.withUnsafeBytes { compressed in
+                restored.withUnsafeMutableBytes { output in
+                    fastest(zlibSize) {
+                        var start = 0
+                        var total = 0
+                        for end in ends {
+                            do {
+                                total += try decompressor.decompress(UnsafeRawBufferPointer(rebasing: compressed[start..<end]), into: output)
+                            } catch {
+                                failure = error
+                                return 0
+                            }
+                            start = end
+                        }
+                        return UInt64(total)
+                    }
+                }
+            }
+            if let failure { throw failure }
+            compressSpeeds.append(compressSpeed)
+            decompressSpeeds.append(decompressSpeed)
+            ratios.append(Self.percent(stream.count, of: zlibSize))
+        }
+        row("zlib-\(level) compress, 1 MiB blocks", compressSpeeds, note: "output/input \(ratios[0]) / \(ratios[1])")
+        row("zlib-\(level) decompress", decompressSpeeds, note: "")
+    }
+
+    /// Runs `body` `passes` times over `byteCount` bytes.
+    ///
+    /// - Returns: The MB/s of the fastest pass.
+    private mutating func fastest(_ byteCount: Int, _ body: () -> UInt64) -> Double {
+        var best = Duration.seconds(Int64.max)
+        for _ in 0..<passes {
+            let start = ContinuousClock.now
+            sink = sink &* 31 &+ body()
+            best = min(best, start.duration(to: .now))
+        }
+        let (seconds, attoseconds) = best.components
+        return Double(byteCount) / (Double(seconds) + Double(attoseconds) * 1e-18) / 1e6
+    }
+
+    private func row(_ name: String, _ speeds: [Double], note: String) {
+        print("| \(name) | \(Self.rate(speeds[0])) | \(Self.rate(speeds[1])) | \(note) |")
+    }
+
+    /// `16 KiB`, `1 MiB`: a block size for a row name.
+    static func label(_ block: Int) -> String {
+        block >= 1 << 20 ? "\(block >> 20) MiB" : "\(block >> 10) KiB"
+    }
+
+    private static func rate(_ megabytesPerSecond: Double) -> String {
+        let tenths = Int((megabytesPerSecond * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    private static func percent(_ part: Int, of whole: Int) -> String {
+        let tenths = Int((Double(part) * 1000 / Double(whole)).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+}
+
+/// The inputs of ``DebugBenchCommand``, generated from fixed seeds.
+private enum BenchData {
+    /// `count` pseudo-random bytes (SplitMix64): incompressible, and the
+    /// same on every run.
+    static func random(count: Int) -> [UInt8] {
+        var generator = SplitMix64(seed: 0x5EED_0F_5A17)
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var offset = 0
+            while offset + 8 <= count {
+                raw.storeBytes(of: generator.next().littleEndian, toByteOffset: offset, as: UInt64.self)
+                offset += 8
+            }
+            while offset < count {
+                raw[offset] = UInt8(truncatingIfNeeded: generator.next())
+                offset += 1
+            }
+            initialized = count
+        }
+    }
+
+    /// `count` bytes of text-like data: words from a fixed list (earlier
+    /// words more often), some numbers and punctuation, lines of a few
+    /// words. zlib shrinks it to about a third, much like prose or code.
+    static func text(count: Int) -> [UInt8] {
+        let words = vocabulary.split(separator: " ").map { Array($0.utf8) }
+        let period = Array(".\n".utf8)
+        let comma = Array(", ".utf8)
+        let space: [UInt8] = [0x20]
+        var generator = SplitMix64(seed: 0x7E47_11_4E)
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var offset = 0
+            func put(_ bytes: [UInt8]) {
+                for byte in bytes where offset < count {
+                    buffer[offset] = byte
+                    offset += 1
+                }
+            }
+            while offset < count {
+                let draw = generator.next()
+                // The smaller of two uniform picks: a skew toward the list's start.
+                let first = Int(draw & 0xFFFF) % words.count
+                let second = Int((draw >> 16) & 0xFFFF) % words.count
+                put(words[min(first, second)])
+                if (draw >> 32) % 23 == 0 {
+                    put(Array(" \((draw >> 40) % 100_000)".utf8))
+                }
+                switch (draw >> 48) % 13 {
+                case 0: put(period)
+                case 1: put(comma)
+                default: put(space)
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// SplitMix64 (Steele, Lea and Flood, 2014): a fast, well-mixed
+    /// deterministic generator; not for secrets.
+    struct SplitMix64 {
+        var state: UInt64
+
+        init(seed: UInt64) {
+            state = seed
+        }
+
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    private static let vocabulary = """
+        the of and to in a is that for it as was with be by on not he this are or his from at which \
+        but have an they you were her she there one all we can their has been if more when will would \
+        who so no out up into do than time only other new some could these two may first then any like \
+        over such our after most also made many before must through back years where much your way well \
+        down should because each just those people how too little state good very make world still own \
+        see men work long get here between both life being under never day same another know while last \
+        might us great old year off come since against go came right used take three repository backup \
+        snapshot chunk index pack file directory tree blob key password restore verify mirror archive \
+        function return struct let var import package throws error buffer bytes count offset length size \
+        data value result string array table header version config default option command usage
+        """
+}
