@@ -342,8 +342,14 @@ final class RestorePlanner {
             return existing.type == .regular && existing.size == Int64(clamping: node.size)
                 && existing.modificationTime == RestoreMetadata.fileTime(node.mtime)
         case .symlink:
-            return existing.type == .symbolicLink
-                && (try? FileSystem.linkTarget(of: FilePath(bytes: name), relativeTo: directory)) == node.linkTarget
+            guard existing.type == .symbolicLink, existing.size == node.linkTarget.count,
+                  (try? FileSystem.linkTarget(of: FilePath(bytes: name), relativeTo: directory)) == node.linkTarget else {
+                return false
+            }
+            // Reading the link set its access time; put the snapshot's back.
+            let time = RestoreMetadata.fileTime(node.mtime)
+            try? FileSystem.setTimes(of: FilePath(bytes: name), access: time, modification: time, relativeTo: directory)
+            return true
         case .fifo: return existing.type == .fifo
         case .socket: return existing.type == .socket
         case .characterDevice: return existing.type == .characterDevice && existing.specialDevice == node.rdev
