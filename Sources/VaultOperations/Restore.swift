@@ -1,4 +1,3 @@
-import Glibc
 import VaultCodecs
 import VaultPOSIX
 import VaultRepository
@@ -80,13 +79,11 @@ package struct Restore {
 
         let planner = RestorePlanner(
             repository: repository, index: index, options: options,
-            directories: RestoreDirectories(root: target.root, path: target.path), report: report, metadata: metadata,
+            directories: RestoreDirectories(target), report: report, metadata: metadata,
             interrupt: interrupt)
         try await planner.plan(node, at: path)
         let plan = planner.plan
         let directories = planner.cache.directories
-        let timing = getenv("VAULT_RESTORE_TIMING") != nil
-        if timing { print("TIMING plan \(Double(Timestamp.now().nanoseconds - started.nanoseconds) / 1e9)") }
 
         let writer = RestoreContentWriter(
             plan: plan, repository: repository, directories: directories, metadata: metadata, interrupt: interrupt,
@@ -97,7 +94,6 @@ package struct Restore {
         for laneReport in writer.reports {
             report.merge(laneReport)
         }
-        if timing { print("TIMING write \(Double(Timestamp.now().nanoseconds - started.nanoseconds) / 1e9)") }
 
         let cache = RestoreDirectoryCache(directories, capacity: 128)
         var finishing = RestoreFinishing(
@@ -119,7 +115,6 @@ package struct Restore {
         }
 
         finishing.finishDirectories(plan.directories)
-        if timing { print("TIMING done \(Double(Timestamp.now().nanoseconds - started.nanoseconds) / 1e9)") }
 
         return RestoreResult(
             snapshotID: id, manifest: manifest, target: options.target, summary: report.summary,

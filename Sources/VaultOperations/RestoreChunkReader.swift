@@ -41,7 +41,7 @@ struct RestorePackRead: Sendable {
     ///   so that files are completed (and closed) roughly in walk order.
     static func plan(
         _ chunks: [(id: Digest256, location: BlobLocation, firstFile: Int32)], maximumGap: Int64 = 256 * 1024,
-        maximumLength: Int64 = 8 * 1024 * 1024
+        maximumLength: Int64 = 4 * 1024 * 1024
     ) -> [RestorePackRead] {
         var byPack: [Digest256: (firstFile: Int32, blobs: [Blob])] = [:]
         for chunk in chunks {

@@ -27,7 +27,7 @@ final class RestoreContentWriter {
 
     /// Decoded bytes waiting for (or being written by) the lanes, beyond
     /// which no further range is read.
-    static let maximumHeldBytes = 64 << 20
+    static let maximumHeldBytes = 32 << 20
 
     /// What the child tasks hand back.
     private enum Event: Sendable {

@@ -35,24 +35,32 @@ final class RestorePlanner {
 
     private var leaders: [HardLinkKey: RestorePlan.LinkLeader] = [:]
 
-    /// Whether a directory exists in the target yet.
+    /// What the walk decided about a directory.
     private enum FrameState {
-        /// Not created yet: nothing inside it was restored so far.
+        /// Nothing decided yet: nothing inside it is restored so far.
         case pending
-        /// It exists; `fresh` when the restore created it (so it is empty of anything else).
+        /// Entries can go into it: it exists, or (`fresh`) the restore
+        /// creates it, so nothing else is in it.
         case ready(fresh: Bool)
-        /// It could not be created, or was kept as something else: skip what is inside.
+        /// It cannot be used (kept as something else, or unreadable): skip what is inside.
         case unusable
     }
 
     /// A directory on the walk's current path.
     private struct Frame {
+        /// Its index in the directory table.
         var directory: Int
+        /// Its node, for its metadata; `nil` for the target itself.
         var node: TreeNode?
+        /// The names of its entries in the snapshot.
         var names: Set<[UInt8]>
+        /// Its absolute path in the snapshot.
         var snapshotPath: [UInt8]
+        /// Whether the selection takes all of it.
         var isSelected: Bool
+        /// Its tree, to refuse cycles.
         var tree: Digest256?
+        /// What was decided.
         var state: FrameState
     }
 
@@ -342,8 +350,14 @@ final class RestorePlanner {
             return existing.type == .regular && existing.size == Int64(clamping: node.size)
                 && existing.modificationTime == RestoreMetadata.fileTime(node.mtime)
         case .symlink:
-            return existing.type == .symbolicLink
-                && (try? FileSystem.linkTarget(of: FilePath(bytes: name), relativeTo: directory)) == node.linkTarget
+            guard existing.type == .symbolicLink, existing.size == node.linkTarget.count,
+                  (try? FileSystem.linkTarget(of: FilePath(bytes: name), relativeTo: directory)) == node.linkTarget else {
+                return false
+            }
+            // Reading the link set its access time; put the snapshot's back.
+            let time = RestoreMetadata.fileTime(node.mtime)
+            try? FileSystem.setTimes(of: FilePath(bytes: name), access: time, modification: time, relativeTo: directory)
+            return true
         case .fifo: return existing.type == .fifo
         case .socket: return existing.type == .socket
         case .characterDevice: return existing.type == .characterDevice && existing.specialDevice == node.rdev

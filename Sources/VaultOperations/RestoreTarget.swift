@@ -2,8 +2,9 @@ import Glibc
 import VaultPOSIX
 
 /// The target directory of a restore, opened once; every entry inside is
-/// reached from its descriptor (see ``RestoreDirectoryCache``).
-final class RestoreTarget {
+/// reached from its descriptor (see ``RestoreDirectoryCache``). The
+/// descriptor is closed when the last reference goes away.
+final class RestoreTarget: Sendable {
     /// The target's path, as the user gave it.
     let path: [UInt8]
     /// The open target directory; valid while this object lives.
@@ -120,19 +121,19 @@ struct RestoreDirectories: Sendable {
         var isNew: Bool
     }
 
-    /// The open target directory.
-    let root: FileDescriptor
-    /// The target's path, for messages.
-    let path: [UInt8]
+    /// The target; holding it keeps its descriptor open.
+    let target: RestoreTarget
     /// The directories.
     private(set) var entries: [Entry]
 
     /// A table holding the target only.
-    init(root: FileDescriptor, path: [UInt8]) {
-        self.root = root
-        self.path = path
+    init(_ target: RestoreTarget) {
+        self.target = target
         self.entries = [Entry(parent: -1, name: [], isNew: false)]
     }
+
+    /// The open target directory.
+    var root: FileDescriptor { target.root }
 
     /// Registers a directory inside another.
     ///
@@ -159,7 +160,7 @@ struct RestoreDirectories: Sendable {
             components.append(entries[index].name)
             index = entries[index].parent
         }
-        var bytes = path
+        var bytes = target.path
         for component in components.reversed() {
             if bytes.last != UInt8(ascii: "/") { bytes.append(UInt8(ascii: "/")) }
             bytes += component
