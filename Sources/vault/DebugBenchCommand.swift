@@ -83,6 +83,8 @@ struct DebugBenchCommand: AsyncParsableCommand {
             try bench.zlib(level: level)
         }
         print("")
+        try await IndexLoadBench.run(entries: 1_000_000, passes: passes)
+        print("")
         print("(check value \(String(bench.sink, radix: 16)): ignore it; it keeps the optimiser from skipping work)")
     }
 }
