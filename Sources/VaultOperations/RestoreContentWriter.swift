@@ -20,6 +20,8 @@ final class RestoreContentWriter {
     private let lanes: [RestoreLane]
     /// Which lane owns each file of the plan, and its index there.
     private let owners: [(lane: Int32, index: Int32)]
+    /// Which lane makes each symbolic link and special file of the plan.
+    private let entryLanes: [Int]
     private let maximumDecoding: Int
     private var progress = RestoreProgress()
     private let started = Timestamp.now()
@@ -47,15 +49,17 @@ final class RestoreContentWriter {
         self.refreshLock = refreshLock
         let count = max(1, ProcessInfoCores.count)
         let run = UInt64.random(in: 0...UInt64.max)
+        var assignment = RestoreLaneAssignment(plan, lanes: count)
         var laneFiles = [[RestorePlan.File]](repeating: [], count: count)
         var owners: [(lane: Int32, index: Int32)] = []
         owners.reserveCapacity(plan.files.count)
         for file in plan.files {
-            let lane = file.directory % count
+            let lane = assignment.lane(for: file.directory, cost: 1 + Int(file.size >> 16))
             owners.append((Int32(lane), Int32(laneFiles[lane].count)))
             laneFiles[lane].append(file)
         }
         self.owners = owners
+        self.entryLanes = plan.entries.map { assignment.lane(for: $0.directory, cost: 1) }
         lanes = (0..<count).map { number in
             RestoreLane(
                 number: number, files: laneFiles[number], directories: directories, run: run, metadata: metadata,
@@ -99,8 +103,8 @@ final class RestoreContentWriter {
         queuedBytes = [Int](repeating: 0, count: count)
         busy = [Bool](repeating: false, count: count)
         finished = [Int](repeating: 0, count: count)
-        for entry in plan.entries {
-            queues[entry.directory % count].append(.entry(entry))
+        for (entry, lane) in zip(plan.entries, entryLanes) {
+            queues[lane].append(.entry(entry))
         }
         for (index, file) in plan.files.enumerated() where file.remaining == 0 {
             queues[Int(owners[index].lane)].append(.emptyFile(Int(owners[index].index)))
@@ -205,5 +209,49 @@ final class RestoreContentWriter {
         lastReport = now
         progress.elapsedNanoseconds = now - started.nanoseconds
         onProgress(progress)
+    }
+}
+
+/// Decides which lane writes each entry.
+///
+/// Creating entries in one directory takes that directory's lock, so two
+/// lanes working in one directory mostly wait for each other: the entries
+/// of a directory go to one lane, the lane with the least work so far
+/// (counting a file as one unit plus one per 64 KiB). A large directory
+/// would keep one lane busy while the others idle; its entries are dealt
+/// to the lanes in turn, which still lets the work outside the lock
+/// (writing, metadata) run in parallel.
+struct RestoreLaneAssignment {
+    /// Directories with more entries than this are shared by the lanes.
+    static let largeDirectory = 256
+
+    private var lanes: [Int: Int] = [:]
+    private var costs: [Int]
+    private let large: Set<Int>
+    private var turn = 0
+
+    /// Prepares the assignment of a plan's entries to `count` lanes.
+    init(_ plan: RestorePlan, lanes count: Int) {
+        costs = [Int](repeating: 0, count: count)
+        var entries: [Int: Int] = [:]
+        for file in plan.files { entries[file.directory, default: 0] += 1 }
+        for entry in plan.entries { entries[entry.directory, default: 0] += 1 }
+        large = Set(entries.filter { $0.value > Self.largeDirectory }.keys)
+    }
+
+    /// The lane for an entry in `directory` that costs `cost` units.
+    mutating func lane(for directory: Int, cost: Int) -> Int {
+        let lane: Int
+        if large.contains(directory) {
+            lane = turn
+            turn = (turn + 1) % costs.count
+        } else if let known = lanes[directory] {
+            lane = known
+        } else {
+            lane = costs.indices.min { costs[$0] < costs[$1] }!
+            lanes[directory] = lane
+        }
+        costs[lane] += cost
+        return lane
     }
 }

@@ -12,8 +12,8 @@ struct RestoreFinishing {
     let metadata: RestoreMetadata
     let overwrite: OverwritePolicy
 
-    /// Makes the hard links: each new name is linked under a temporary name
-    /// and renamed into place.
+    /// Makes the hard links: in a directory the restore created, under the
+    /// new name itself; elsewhere under a temporary name, renamed into place.
     ///
     /// - Parameters:
     ///   - links: The links to make.
@@ -45,17 +45,28 @@ struct RestoreFinishing {
                     report.summary.filesUnchanged += 1
                     continue
                 }
+                let leaderPath = FilePath(bytes: leaderName)
+                let name = FilePath(bytes: link.name)
+                if cache.directories.entries[link.directory].isNew {
+                    do {
+                        try FileSystem.makeHardLink(leaderPath, relativeTo: source, at: name, relativeTo: directory)
+                        report.summary.hardLinks += 1
+                        continue
+                    } catch where error.code == .fileExists {
+                        // Someone put something there meanwhile: replace it safely.
+                    }
+                }
                 var temporary = names.next()
                 while true {
                     do {
-                        try FileSystem.makeHardLink(FilePath(bytes: leaderName), relativeTo: source, at: temporary, relativeTo: directory)
+                        try FileSystem.makeHardLink(leaderPath, relativeTo: source, at: temporary, relativeTo: directory)
                         break
                     } catch where error.code == .fileExists {
                         temporary = names.next()
                     }
                 }
                 do {
-                    try FileSystem.rename(temporary, relativeTo: directory, to: FilePath(bytes: link.name), relativeTo: directory)
+                    try FileSystem.rename(temporary, relativeTo: directory, to: name, relativeTo: directory)
                 } catch {
                     try? FileSystem.removeFile(temporary, relativeTo: directory)
                     throw error

@@ -21,11 +21,18 @@ enum RestoreLaneWork: Sendable {
 /// directory descriptors: lanes share no mutable state, and creating
 /// files, the slow part of a restore, runs on every core.
 ///
-/// A file is created under a temporary name with `O_EXCL | O_NOFOLLOW`,
-/// written at its offsets, and when its last chunk is in: sized (a hole
-/// where all-zero chunks were not written), given its metadata, and
-/// renamed into place. An interrupted restore therefore never leaves a
-/// partial file under a real name.
+/// A file is created with `O_EXCL | O_NOFOLLOW`, written at its offsets,
+/// and when its last chunk is in: sized (a hole where all-zero chunks were
+/// not written) and given its metadata, the modification time last. Where
+/// an entry may already stand (a directory that existed before the
+/// restore), the file is written under a temporary name and renamed into
+/// place when complete, so an interrupted restore never leaves a partial
+/// file where a good one stood. In a directory the restore created, no
+/// rename is needed (it would double the cost of creating the entry):
+/// nothing stood there, `O_EXCL` proves it, an interruption removes the
+/// partial files, and one a crash leaves has a modification time that
+/// makes `--overwrite if-changed` write it again. Symbolic links and
+/// special files are handled alike.
 ///
 /// `@unchecked Sendable`: the coordinator hands a lane to one task at a
 /// time and takes it back when the task ends.
@@ -107,8 +114,13 @@ final class RestoreLane: @unchecked Sendable {
         }
     }
 
-    /// The open temporary file of `index`, created on first use and
-    /// reopened after it was closed to stay within the descriptor budget.
+    /// Whether the restore created the directory (so nothing else is in it).
+    private func isNew(_ directory: Int) -> Bool {
+        cache.directories.entries[directory].isNew
+    }
+
+    /// The open file of `index`, created on first use and reopened after it
+    /// was closed to stay within the descriptor budget.
     ///
     /// - Returns: The descriptor, or `nil` when the file failed (reported).
     private func open(_ index: Int) -> FileDescriptor? {
@@ -128,20 +140,10 @@ final class RestoreLane: @unchecked Sendable {
         }
         do throws(SystemError) {
             let descriptor: FileDescriptor
-            if let temporary = files[index].temporary {
-                descriptor = try FileDescriptor.open(temporary, .writeOnly, options: [.noFollow], relativeTo: directory)
+            if let name = files[index].writingName {
+                descriptor = try FileDescriptor.open(name, .writeOnly, options: [.noFollow], relativeTo: directory)
             } else {
-                var temporary = names.next()
-                while true {
-                    do {
-                        descriptor = try FileDescriptor.open(
-                            temporary, .writeOnly, options: [.create, .exclusive, .noFollow], permissions: 0o600, relativeTo: directory)
-                        break
-                    } catch where error.code == .fileExists {
-                        temporary = names.next()
-                    }
-                }
-                files[index].temporary = temporary
+                (descriptor, files[index].writingName, files[index].isInPlace) = try create(files[index], in: directory)
                 files[index].state = .writing
             }
             files[index].descriptor = descriptor
@@ -150,6 +152,29 @@ final class RestoreLane: @unchecked Sendable {
         } catch {
             fail(index, "cannot create: \(error.code)")
             return nil
+        }
+    }
+
+    /// Creates a file: under its own name in a directory the restore
+    /// created, else (or should something be there after all) under a
+    /// temporary name.
+    private func create(_ file: RestorePlan.File, in directory: FileDescriptor) throws(SystemError) -> (FileDescriptor, FilePath, Bool) {
+        let options: FileDescriptor.OpenOptions = [.create, .exclusive, .noFollow]
+        if isNew(file.directory) {
+            let name = FilePath(bytes: file.name)
+            do {
+                return (try FileDescriptor.open(name, .writeOnly, options: options, permissions: 0o600, relativeTo: directory), name, true)
+            } catch where error.code == .fileExists {
+                // Someone put something there meanwhile: replace it safely.
+            }
+        }
+        while true {
+            let temporary = names.next()
+            do {
+                return (try FileDescriptor.open(temporary, .writeOnly, options: options, permissions: 0o600, relativeTo: directory), temporary, false)
+            } catch where error.code == .fileExists {
+                continue
+            }
         }
     }
 
@@ -163,7 +188,7 @@ final class RestoreLane: @unchecked Sendable {
     /// Completes a file whose every chunk is written: size, metadata, and
     /// the rename into place.
     private func finish(_ index: Int) {
-        guard let descriptor = files[index].descriptor, let temporary = files[index].temporary else { return }
+        guard let descriptor = files[index].descriptor, let writingName = files[index].writingName else { return }
         let file = files[index]
         if file.writtenEnd < file.size {
             do {
@@ -175,15 +200,17 @@ final class RestoreLane: @unchecked Sendable {
         }
         let failures = metadata.apply(file.node, to: descriptor)
         close(index)
-        do {
-            let directory = try cache.descriptor(of: file.directory)
-            try FileSystem.rename(temporary, relativeTo: directory, to: FilePath(bytes: file.name), relativeTo: directory)
-        } catch {
-            fail(index, "cannot move into place: \(error.code)")
-            return
+        if !file.isInPlace {
+            do {
+                let directory = try cache.descriptor(of: file.directory)
+                try FileSystem.rename(writingName, relativeTo: directory, to: FilePath(bytes: file.name), relativeTo: directory)
+            } catch {
+                fail(index, "cannot move into place: \(error.code)")
+                return
+            }
         }
         files[index].state = .done
-        files[index].temporary = nil
+        files[index].writingName = nil
         filesFinished += 1
         report.summary.filesRestored += 1
         report.summary.bytesRestored += file.size
@@ -192,7 +219,7 @@ final class RestoreLane: @unchecked Sendable {
         }
     }
 
-    /// Gives up on a file: reports it once and removes its temporary file.
+    /// Gives up on a file: reports it once and removes what was written.
     private func fail(_ index: Int, _ reason: String) {
         guard files[index].state != .failed else { return }
         discard(index)
@@ -201,15 +228,15 @@ final class RestoreLane: @unchecked Sendable {
 
     private func discard(_ index: Int) {
         close(index)
-        if let temporary = files[index].temporary, let directory = try? cache.descriptor(of: files[index].directory) {
-            try? FileSystem.removeFile(temporary, relativeTo: directory)
+        if let name = files[index].writingName, let directory = try? cache.descriptor(of: files[index].directory) {
+            try? FileSystem.removeFile(name, relativeTo: directory)
         }
-        files[index].temporary = nil
+        files[index].writingName = nil
         files[index].state = .failed
     }
 
-    /// Gives up on the files not completed and removes their temporary
-    /// files; reports them with `reason` when there is one (an interrupted
+    /// Gives up on the files not completed and removes what was written of
+    /// them; reports them with `reason` when there is one (an interrupted
     /// restore reports nothing).
     func abandonUnfinished(reason: String?) {
         for index in files.indices where files[index].state == .writing || files[index].state == .pending {
@@ -224,8 +251,9 @@ final class RestoreLane: @unchecked Sendable {
 
     // MARK: Other entries
 
-    /// Makes a symbolic link or special file under a temporary name, sets
-    /// its metadata, and renames it into place (replacing what was there).
+    /// Makes a symbolic link or special file and sets its metadata: in a
+    /// directory the restore created, under its own name; elsewhere under a
+    /// temporary name, renamed into place (replacing what was there).
     private func make(_ entry: RestorePlan.Entry) {
         let node = entry.node
         let path = { self.cache.displayPath(entry.directory, node.name) }
@@ -236,40 +264,56 @@ final class RestoreLane: @unchecked Sendable {
             report.problem(path(), "cannot open its directory: \(error.code)")
             return
         }
-        var temporary = names.next()
+        func create(_ name: FilePath) throws(SystemError) {
+            switch node.type {
+            case .symlink:
+                try FileSystem.makeSymbolicLink(name, pointingTo: node.linkTarget, relativeTo: directory)
+            case .fifo:
+                try FileSystem.makeSpecialFile(name, kind: .fifo, permissions: 0o600, relativeTo: directory)
+            case .socket:
+                try FileSystem.makeSpecialFile(name, kind: .socket, permissions: 0o600, relativeTo: directory)
+            case .characterDevice:
+                try FileSystem.makeSpecialFile(name, kind: .characterDevice, permissions: 0o600, device: node.rdev, relativeTo: directory)
+            case .blockDevice:
+                try FileSystem.makeSpecialFile(name, kind: .blockDevice, permissions: 0o600, device: node.rdev, relativeTo: directory)
+            case .file, .directory:
+                break
+            }
+        }
+        let finalName = FilePath(bytes: node.name)
+        var name = finalName
         do throws(SystemError) {
-            while true {
+            var created = false
+            if isNew(entry.directory) {
                 do {
-                    switch node.type {
-                    case .symlink:
-                        try FileSystem.makeSymbolicLink(temporary, pointingTo: node.linkTarget, relativeTo: directory)
-                    case .fifo:
-                        try FileSystem.makeSpecialFile(temporary, kind: .fifo, permissions: 0o600, relativeTo: directory)
-                    case .socket:
-                        try FileSystem.makeSpecialFile(temporary, kind: .socket, permissions: 0o600, relativeTo: directory)
-                    case .characterDevice:
-                        try FileSystem.makeSpecialFile(temporary, kind: .characterDevice, permissions: 0o600, device: node.rdev, relativeTo: directory)
-                    case .blockDevice:
-                        try FileSystem.makeSpecialFile(temporary, kind: .blockDevice, permissions: 0o600, device: node.rdev, relativeTo: directory)
-                    case .file, .directory:
-                        return
-                    }
-                    break
+                    try create(finalName)
+                    created = true
                 } catch where error.code == .fileExists {
-                    temporary = names.next()
+                    // Someone put something there meanwhile: replace it safely.
+                }
+            }
+            while !created {
+                name = names.next()
+                do {
+                    try create(name)
+                    created = true
+                } catch where error.code == .fileExists {
+                    continue
                 }
             }
         } catch {
             report.problem(path(), "cannot create: \(error.operation): \(error.code)")
             return
         }
-        let failures = metadata.apply(node, toEntry: temporary, in: directory)
-        do {
-            try FileSystem.rename(temporary, relativeTo: directory, to: FilePath(bytes: node.name), relativeTo: directory)
-        } catch {
-            try? FileSystem.removeFile(temporary, relativeTo: directory)
-            report.problem(path(), "cannot move into place: \(error.code)")
-            return
+        let failures = metadata.apply(node, toEntry: name, in: directory)
+        if name != finalName {
+            do {
+                try FileSystem.rename(name, relativeTo: directory, to: finalName, relativeTo: directory)
+            } catch {
+                try? FileSystem.removeFile(name, relativeTo: directory)
+                report.problem(path(), "cannot move into place: \(error.code)")
+                return
+            }
         }
         if node.type == .symlink {
             report.summary.symbolicLinks += 1

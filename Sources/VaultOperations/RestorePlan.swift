@@ -12,7 +12,7 @@ struct RestorePlan {
         enum State {
             /// Nothing written yet.
             case pending
-            /// Written under ``temporary``; the descriptor may be closed for a while.
+            /// Being written under ``writingName``; the descriptor may be closed for a while.
             case writing
             /// Complete and renamed into place.
             case done
@@ -32,8 +32,11 @@ struct RestorePlan {
         var remaining: Int
         /// What happened so far.
         var state = State.pending
-        /// The name written under until the file is complete.
-        var temporary: FilePath?
+        /// The name written under until the file is complete: a temporary
+        /// name, or in a directory the restore created, the file's own name.
+        var writingName: FilePath?
+        /// Whether ``writingName`` is the file's own name (no rename at the end).
+        var isInPlace = false
         /// The open temporary file, while open.
         var descriptor: FileDescriptor?
         /// When the descriptor was last used, to close the least used first.

@@ -52,14 +52,14 @@ final class RestorePlanner {
         var directory: Int
         /// Its node, for its metadata; `nil` for the target itself.
         var node: TreeNode?
-        /// The names of its entries in the snapshot.
-        var names: Set<[UInt8]>
+        /// Its entries in the snapshot.
+        var entries: [TreeNode]
         /// Its absolute path in the snapshot.
         var snapshotPath: [UInt8]
         /// Whether the selection takes all of it.
         var isSelected: Bool
-        /// Its tree, to refuse cycles.
-        var tree: Digest256?
+        /// Its tree's ID, to refuse cycles.
+        var treeID: Digest256?
         /// What was decided.
         var state: FrameState
     }
@@ -96,15 +96,15 @@ final class RestorePlanner {
             }
             let tree = try await repository.loadTree(subtree, index: index)
             frames = [Frame(
-                directory: 0, node: nil, names: Set(tree.nodes.map(\.name)), snapshotPath: path, isSelected: false,
-                tree: subtree, state: .ready(fresh: false))]
+                directory: 0, node: nil, entries: tree.nodes, snapshotPath: path, isSelected: false,
+                treeID: subtree, state: .ready(fresh: false))]
             prepareExisting(0)
             try await walk(tree, at: path, selected: false)
         } else {
             let parentPath = Array(path[..<(path.lastIndex(of: UInt8(ascii: "/")) ?? 0)])
             frames = [Frame(
-                directory: 0, node: nil, names: [node.name], snapshotPath: parentPath.isEmpty ? [UInt8(ascii: "/")] : parentPath,
-                isSelected: false, tree: nil, state: .ready(fresh: false))]
+                directory: 0, node: nil, entries: [node], snapshotPath: parentPath.isEmpty ? [UInt8(ascii: "/")] : parentPath,
+                isSelected: false, treeID: nil, state: .ready(fresh: false))]
             prepareExisting(0)
             try await walk(try Tree(nodes: [node]), at: frames[0].snapshotPath, selected: false)
         }
@@ -114,7 +114,7 @@ final class RestorePlanner {
         for node in tree.nodes {
             try interrupt.check()
             let top = frames.count - 1
-            guard TreeNode.isValidName(node.name) else {
+            guard Self.isSafeName(node.name) else {
                 report.problem(cache.displayPath(frames[top].directory), "refusing an entry with an invalid name '\(node.displayName)'")
                 continue
             }
@@ -138,7 +138,7 @@ final class RestorePlanner {
         if frames.count > Self.maximumDepth {
             reason = "directories nest deeper than \(Self.maximumDepth) levels; the rest is left out"
         } else if let subtree = node.subtree {
-            if frames.contains(where: { $0.tree == subtree }) {
+            if frames.contains(where: { $0.treeID == subtree }) {
                 reason = "the snapshot's directories form a cycle here; left out"
             } else {
                 do {
@@ -151,8 +151,8 @@ final class RestorePlanner {
             reason = "the directory has no tree"
         }
         frames.append(Frame(
-            directory: directory, node: node, names: Set(tree?.nodes.map(\.name) ?? []), snapshotPath: path, isSelected: selected,
-            tree: node.subtree, state: .pending))
+            directory: directory, node: node, entries: tree?.nodes ?? [], snapshotPath: path, isSelected: selected,
+            treeID: node.subtree, state: .pending))
         defer { frames.removeLast() }
         let top = frames.count - 1
         if let reason {
@@ -168,6 +168,21 @@ final class RestorePlanner {
             try await walk(tree, at: path, selected: selected)
         }
         cache.forget(directory)
+    }
+
+    /// Whether `name` is a single path component: not empty, `.` or `..`,
+    /// no `/` or NUL. Tree decoding checks this already; the restore checks
+    /// again before any name reaches a system call.
+    static func isSafeName(_ name: [UInt8]) -> Bool {
+        switch name.count {
+        case 0: return false
+        case 1: if name[0] == UInt8(ascii: ".") { return false }
+        case 2: if name[0] == UInt8(ascii: "."), name[1] == UInt8(ascii: ".") { return false }
+        default: break
+        }
+        return name.withUnsafeBufferPointer { bytes in
+            !bytes.contains { $0 == UInt8(ascii: "/") || $0 == 0 }
+        }
     }
 
     // MARK: Directories
@@ -245,9 +260,10 @@ final class RestorePlanner {
             return
         }
         var doomed: [(name: [UInt8], isDirectory: Bool, counts: Bool)] = []
+        let names = Set(frame.entries.map(\.name))
         do {
             while let entry = try stream.next() {
-                guard !frame.names.contains(entry.name) else { continue }
+                guard !names.contains(entry.name) else { continue }
                 var isDirectory = entry.type == .directory
                 if entry.type == .unknown {
                     isDirectory = (try? RestoreTarget.status(of: entry.name, in: stream.descriptor))??.type == .directory

@@ -16,8 +16,9 @@ struct RestoreCommand: AsyncParsableCommand {
             --snapshot ID:PATH the contents of PATH go straight into the target (latest:/home/ada puts \
             /home/ada/x at TARGET/x). Contents, permissions, times, symbolic links, hard links, fifos and \
             extended attributes are restored; ownership and devices only when run as root. Nothing is written \
-            outside the target: no symbolic link there is followed. Files are written under a temporary name and \
-            renamed into place when complete, so an interrupted restore can be resumed with --overwrite if-changed. \
+            outside the target: no symbolic link there is followed. Where an entry may already stand, a file is written \
+            under a temporary name and renamed into place when complete, so an interrupted restore never leaves a \
+            partial file where a good one stood; resume it with --overwrite if-changed. \
             Exit code 1 means some entries could not be restored (each is named) or --verify found a difference.
             """
     )
@@ -115,7 +116,7 @@ final class RestoreReporter: Sendable {
             "restored snapshot \(result.snapshotID.shortHex) to \(result.target) in \(String(format: "%.2f", seconds)) s",
             "files: \(summary.filesRestored) written (\(ByteCount.format(summary.bytesRestored))), \(summary.filesUnchanged) unchanged, "
                 + "\(summary.hardLinks) hard links; \(summary.directories) directories, \(summary.symbolicLinks) symbolic links, "
-                + "\(summary.specialFiles) other",
+                + "\(summary.specialFiles) fifos, sockets and devices",
         ]
         if summary.entriesKept > 0 {
             lines.append("kept \(summary.entriesKept) existing entries (--overwrite never)")

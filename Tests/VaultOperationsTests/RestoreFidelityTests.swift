@@ -178,4 +178,40 @@ struct RestoreFidelityTests {
         let differences = try TreeComparison().differences(TestFiles.bytes(source), TestFiles.bytes(target))
         #expect(differences == [])
     }
+
+    @Test("a directory with many entries, which the lanes share")
+    func largeDirectory() async throws {
+        let fixture = try await RestoreFixture(encrypted: false)
+        let source = fixture.scratch.appending("many")
+        try TestFiles.makeDirectory(TestFiles.bytes(source))
+        for index in 0..<600 {
+            try TestFiles.write(TestFiles.join(source, "file-\(index)"), TestFiles.random(index * 37, seed: UInt64(index)))
+        }
+        for index in 0..<40 {
+            try TestFiles.symlink(TestFiles.join(source, "link-\(index)"), to: TestFiles.bytes("file-\(index)"))
+        }
+        try await fixture.backup([source])
+        let target = fixture.scratch.appending("target")
+        let result = try await fixture.restore("latest:\(source)", into: target)
+        #expect(result.problems == [])
+        #expect(result.summary.filesRestored == 600)
+        let differences = try TreeComparison().differences(TestFiles.bytes(source), TestFiles.bytes(target))
+        #expect(differences == [])
+    }
+
+    @Test("lanes: a directory's entries go to one lane, the least loaded; a large directory's to all in turn")
+    func laneAssignment() {
+        var plan = RestorePlan()
+        func file(_ directory: Int) -> RestorePlan.File {
+            RestorePlan.File(directory: directory, name: [], node: TreeNode(name: [1], type: .file), size: 0, remaining: 0)
+        }
+        plan.files = (0..<300).map { _ in file(7) } + [file(1), file(2), file(2), file(3)]
+        var assignment = RestoreLaneAssignment(plan, lanes: 2)
+        #expect(assignment.lane(for: 1, cost: 10) == 0)
+        #expect(assignment.lane(for: 2, cost: 1) == 1)
+        #expect(assignment.lane(for: 2, cost: 1) == 1)
+        #expect(assignment.lane(for: 3, cost: 1) == 1)
+        #expect(assignment.lane(for: 1, cost: 1) == 0)
+        #expect((0..<6).map { _ in assignment.lane(for: 7, cost: 1) } == [0, 1, 0, 1, 0, 1])
+    }
 }

@@ -48,6 +48,16 @@ struct RestoreSafetyTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.scratch.appending(marker)))
     }
 
+    @Test("the restore's own check of names, before any system call")
+    func safeNames() {
+        for bad: [UInt8] in [[], Array(".".utf8), Array("..".utf8), Array("a/b".utf8), Array("/".utf8), [0x61, 0], Array("../x".utf8)] {
+            #expect(!RestorePlanner.isSafeName(bad), "\(bad)")
+        }
+        for good: [UInt8] in [Array("...".utf8), Array(".hidden".utf8), Array("..x".utf8), [0xFF, 0xFE], Array("a b\n".utf8)] {
+            #expect(RestorePlanner.isSafeName(good), "\(good)")
+        }
+    }
+
     @Test("a snapshot whose root tree is damaged restores nothing")
     func damagedRoot() async throws {
         let fixture = try await RestoreFixture()
