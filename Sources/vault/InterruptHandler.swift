@@ -21,7 +21,7 @@ enum InterruptHandler {
                     exit(ExitStatus.interrupted.rawValue)
                 }
                 flag.raise()
-                StandardError.line("vault: interrupted; saving what was read (press Ctrl-C again to stop at once)")
+                StandardError.line("vault: interrupted; stopping at a safe point (press Ctrl-C again to stop at once)")
             }
             source.resume()
             sources.append(source)
