@@ -10,8 +10,8 @@ struct BrowseStatsTests {
     /// Builds: a and b (the same 100 bytes), empty c, d/e (300 bytes) with
     /// the hard link d/h, two empty directories and a symlink.
     private func makeTree(_ fixture: BrowseFixture) throws -> (shared: [UInt8], e: [UInt8]) {
-        let shared = browseBytes(count: 100, seed: 1)
-        let e = browseBytes(count: 300, seed: 2)
+        let shared = pseudoRandomBytes(count: 100, seed: 1)
+        let e = pseudoRandomBytes(count: 300, seed: 2)
         try fixture.write("a", shared)
         try fixture.write("b", shared)
         try fixture.write("c", [])
@@ -29,7 +29,7 @@ struct BrowseStatsTests {
         let fixture = try await BrowseFixture()
         _ = try makeTree(fixture)
         let first = try await fixture.backup()
-        try fixture.write("f", browseBytes(count: 50, seed: 3))
+        try fixture.write("f", pseudoRandomBytes(count: 50, seed: 3))
         let second = try await fixture.backup()
 
         let statistics = RepositoryStatistics(trees: try await fixture.trees())
@@ -55,7 +55,7 @@ struct BrowseStatsTests {
         let fixture = try await BrowseFixture(encrypted: false, compression: .none)
         _ = try makeTree(fixture)
         let first = try await fixture.backup()
-        try fixture.write("f", browseBytes(count: 50, seed: 3))
+        try fixture.write("f", pseudoRandomBytes(count: 50, seed: 3))
         let second = try await fixture.backup()
 
         let trees = try await fixture.trees()

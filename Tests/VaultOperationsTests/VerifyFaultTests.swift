@@ -211,7 +211,7 @@ struct VerifyFaultTests {
         let packsBefore = Set(try await fixture.packs())
         // A second writer that does not know the index stores the same chunk again, as a concurrent backup would.
         var writer = RepositoryWriter(repository: fixture.repository, index: ChunkIndex())
-        _ = try await writer.add(verifySeededBytes(count: 1000, seed: 10), type: .data)
+        _ = try await writer.add(pseudoRandomBytes(count: 1000, seed: 10), type: .data)
         try await writer.flush()
         let copyPack = try #require(Set(try await fixture.packs()).subtracting(packsBefore).first)
 
@@ -240,7 +240,7 @@ struct VerifyFaultTests {
     func unindexedPack() async throws {
         let fixture = try await VerifyFixture(encrypted: false)
         var pack = PackWriter(cipher: fixture.repository.cipher)
-        let bytes = verifySeededBytes(count: 5000, seed: 99)
+        let bytes = pseudoRandomBytes(count: 5000, seed: 99)
         // A plain repository stores a raw blob as the codec byte 0 and the plaintext.
         let stored = [BlobCodec.raw.rawValue] + bytes
         stored.withUnsafeBytes { pack.add(type: .data, id: fixture.repository.identifier.id(of: bytes), rawLength: bytes.count, stored: $0) }

@@ -109,37 +109,37 @@ struct VerifyFixture {
         )
         repository = try await Repository.create(in: storage, config: config, password: encrypted ? Self.password : nil, kdf: verifyTestKDF)
 
-        let mainC = verifySeededBytes(count: 200_000, seed: 2)
+        let mainC = pseudoRandomBytes(count: 200_000, seed: 2)
         let src: VerifyFixtureContent = .directory([
             "main.c": .file(mainC),
-            "lib": .directory(["util.c": .file(verifySeededBytes(count: 150_000, seed: 3))]),
+            "lib": .directory(["util.c": .file(pseudoRandomBytes(count: 150_000, seed: 3))]),
         ])
         let data: VerifyFixtureContent = .directory([
-            "big.bin": .file(verifySeededBytes(count: 1_500_000, seed: 4)),
-            "small.bin": .file(verifySeededBytes(count: 1000, seed: 5)),
+            "big.bin": .file(pseudoRandomBytes(count: 1_500_000, seed: 4)),
+            "small.bin": .file(pseudoRandomBytes(count: 1000, seed: 5)),
         ])
         let notes = Array(String(repeating: "a line of notes that compresses well\n", count: 1500).utf8)
         try await addSnapshot([
             "/srv/projects": [
-                "thesis.tex": .file(verifySeededBytes(count: 300_000, seed: 1)),
+                "thesis.tex": .file(pseudoRandomBytes(count: 300_000, seed: 1)),
                 "notes.txt": .file(notes), "empty": .file([]), "src": src, "data": data,
             ],
         ])
         try await addSnapshot([
             "/srv/projects": [
-                "thesis.tex": .file(verifySeededBytes(count: 300_000, seed: 7)),
+                "thesis.tex": .file(pseudoRandomBytes(count: 300_000, seed: 7)),
                 "notes.txt": .file(notes), "empty": .file([]), "src": src, "data": data,
-                "new.txt": .file(verifySeededBytes(count: 90_000, seed: 9)),
+                "new.txt": .file(pseudoRandomBytes(count: 90_000, seed: 9)),
             ],
             "/home/ada": [
-                "photo.jpg": .file(verifySeededBytes(count: 800_000, seed: 8)),
+                "photo.jpg": .file(pseudoRandomBytes(count: 800_000, seed: 8)),
                 "copy-of-main.c": .file(mainC),
             ],
         ])
         try await addSnapshot([
             "/etc": [
-                "hosts": .file(verifySeededBytes(count: 1000, seed: 10)),
-                "passwd": .file(verifySeededBytes(count: 1000, seed: 11)),
+                "hosts": .file(pseudoRandomBytes(count: 1000, seed: 10)),
+                "passwd": .file(pseudoRandomBytes(count: 1000, seed: 11)),
             ],
         ])
     }
@@ -387,18 +387,3 @@ extension VerifyReport {
     }
 }
 
-/// Deterministic pseudo-random bytes (SplitMix64).
-func verifySeededBytes(count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed
-    var result = [UInt8]()
-    result.reserveCapacity(count + 8)
-    while result.count < count {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        withUnsafeBytes(of: z) { result.append(contentsOf: $0) }
-    }
-    return Array(result.prefix(count))
-}
