@@ -61,7 +61,9 @@ struct FormatCompatibilityTests {
                 }
             }
         }
-        try await walk(snapshot.tree, prefix: "")
+        let rootTree = try await repository.loadTree(snapshot.tree, index: index.chunks)
+        #expect(rootTree.nodes.map(\.displayName) == ["fixture"], "the root tree stands for / and leads to /fixture")
+        try await walk(try #require(rootTree.nodes.first?.subtree), prefix: "")
         #expect(found == Self.expectedFiles())
         #expect(symlinks == ["link": Array("sub/random.bin".utf8)])
     }
@@ -105,7 +107,11 @@ struct FormatCompatibilityTests {
             let root = try Tree(nodes: [
                 try await fileNode("hello.txt", files["hello.txt"]!), try await fileNode("empty", []), subNode, link,
             ])
-            let rootID = try await writer.add(root)
+            // The root tree stands for `/` and mirrors the path down to the backed-up folder.
+            var fixtureNode = TreeNode(name: Array("fixture".utf8), type: .directory)
+            fixtureNode.mode = 0o755
+            fixtureNode.subtree = try await writer.add(root)
+            let rootID = try await writer.add(try Tree(nodes: [fixtureNode]))
             try await writer.flush()
             _ = try await repository.saveSnapshot(SnapshotManifest(
                 time: Timestamp(nanoseconds: 1_764_176_523_000_000_000), host: "fixture-host", user: "fixture", paths: ["/fixture"],
