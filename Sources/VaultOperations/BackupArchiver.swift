@@ -61,7 +61,7 @@ final class BackupArchiver {
         self.reportProgress = progress
         self.writer = RepositoryWriter(repository: repository, index: index)
         self.encoders = BlobEncoderPool(cipher: repository.cipher, compression: repository.config.compression)
-        self.maximumInFlight = max(2, 2 * ProcessInfoCores.count)
+        self.maximumInFlight = max(2, 2 * ProcessorCount.count)
     }
 
     // MARK: The pipeline
@@ -513,6 +513,6 @@ final class BackupArchiver {
 }
 
 /// The number of cores to keep busy.
-enum ProcessInfoCores {
+enum ProcessorCount {
     static let count: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 }

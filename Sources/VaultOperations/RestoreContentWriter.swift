@@ -47,7 +47,7 @@ final class RestoreContentWriter {
         self.interrupt = interrupt
         self.onProgress = progress
         self.refreshLock = refreshLock
-        let count = max(1, ProcessInfoCores.count)
+        let count = max(1, ProcessorCount.count)
         let run = UInt64.random(in: 0...UInt64.max)
         var assignment = RestoreLaneAssignment(plan, lanes: count)
         var laneFiles = [[RestorePlan.File]](repeating: [], count: count)

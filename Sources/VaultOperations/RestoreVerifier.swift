@@ -63,7 +63,7 @@ struct RestoreVerifier {
     /// - Returns: The verification report.
     static func verify(_ items: [Item], cache: RestoreDirectoryCache, identifier: BlobIdentifier, interrupt: InterruptFlag) async throws -> RestoreVerification {
         var verification = RestoreVerification()
-        let maximumInFlight = max(2, 2 * ProcessInfoCores.count)
+        let maximumInFlight = max(2, 2 * ProcessorCount.count)
         try await withThrowingTaskGroup(of: (Int, Result<Outcome, SystemError>).self) { group in
             var inFlight = 0
             func collect(_ result: (Int, Result<Outcome, SystemError>)) {
