@@ -49,11 +49,14 @@ let package = Package(
             dependencies: ["VaultOperations", "VaultRepository", "VaultStorage", "VaultChunker", "VaultCodecs", argumentParser]
         ),
 
-        .testTarget(name: "VaultCodecsTests", dependencies: ["VaultCodecs"]),
-        .testTarget(name: "VaultChunkerTests", dependencies: ["VaultChunker"]),
+        // Helpers every test target shares (seeded data).
+        .target(name: "VaultTestSupport", path: "Tests/VaultTestSupport"),
+
+        .testTarget(name: "VaultCodecsTests", dependencies: ["VaultTestSupport", "VaultCodecs"]),
+        .testTarget(name: "VaultChunkerTests", dependencies: ["VaultTestSupport", "VaultChunker"]),
         .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage", "VaultPOSIX"]),
-        .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultRepository", "VaultStorage", "VaultCodecs", "VaultChunker"]),
-        .testTarget(name: "VaultOperationsTests", dependencies: ["VaultOperations", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultPOSIX"]),
+        .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultTestSupport", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultChunker"]),
+        .testTarget(name: "VaultOperationsTests", dependencies: ["VaultTestSupport", "VaultOperations", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultPOSIX"]),
         .testTarget(name: "VaultCLITests", dependencies: ["vault"]),
     ],
     swiftLanguageModes: [.v6]

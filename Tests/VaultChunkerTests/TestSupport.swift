@@ -1,38 +1,9 @@
 import Foundation
 import Testing
+import VaultTestSupport
 
 @testable import VaultChunker
 
-/// A small seeded pseudo-random generator (SplitMix64), so every run sees
-/// the same "random" data and parameters.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// `count` bytes: the generator's words, little-endian, cut to `count`.
-    static func bytes(seed: UInt64, count: Int) -> [UInt8] {
-        var generator = SplitMix64(seed: seed)
-        var bytes = [UInt8](repeating: 0, count: (count + 7) / 8 * 8)
-        bytes.withUnsafeMutableBytes { raw in
-            for word in 0..<(raw.count / 8) {
-                raw.storeBytes(
-                    of: generator.next().littleEndian, toByteOffset: word * 8, as: UInt64.self)
-            }
-        }
-        return Array(bytes.prefix(count))
-    }
-}
 
 /// Where the test inputs live.
 enum TestFiles {

@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultCodecs
 
 /// Known answers from the GCM specification (McGrew & Viega, test cases
@@ -73,7 +74,7 @@ import Testing
     @Test(arguments: [0, 1, 15, 16, 17, 1000, 1 << 20])
     func roundTrip(length: Int) throws {
         let cipher = try AES256GCM(key: SecureRandom.bytes(32))
-        let plaintext = pseudoRandomBytes(length, seed: UInt64(length))
+        let plaintext = pseudoRandomBytes(count: length, seed: UInt64(length))
         let sealed = cipher.seal(plaintext)
         #expect(sealed.count == length + AES256GCM.overhead)
         #expect(try cipher.open(sealed) == plaintext)
@@ -97,9 +98,9 @@ import Testing
     @Test func sealAppendsAfterExistingBytes() throws {
         let cipher = try AES256GCM(key: SecureRandom.bytes(32))
         var output: [UInt8] = [1, 2, 3]
-        let plaintext = pseudoRandomBytes(100, seed: 3)
+        let plaintext = pseudoRandomBytes(count: 100, seed: 3)
         plaintext.withUnsafeBytes { cipher.seal($0, appendingTo: &output) }
-        let secondPlaintext = pseudoRandomBytes(7, seed: 4)
+        let secondPlaintext = pseudoRandomBytes(count: 7, seed: 4)
         let firstEnd = output.count
         secondPlaintext.withUnsafeBytes { cipher.seal($0, appendingTo: &output) }
         #expect(output[..<3] == [1, 2, 3])
@@ -113,7 +114,7 @@ import Testing
     func flippedByteFailsAuthentication(position: Int) throws {
         // Positions cover the nonce (0–11), ciphertext (12–1039) and tag (1040–1055).
         let cipher = try AES256GCM(key: SecureRandom.bytes(32))
-        var sealed = cipher.seal(pseudoRandomBytes(1028, seed: 9))
+        var sealed = cipher.seal(pseudoRandomBytes(count: 1028, seed: 9))
         sealed[position] ^= 0x01
         let error = #expect(throws: CodecError.self) { try cipher.open(sealed) }
         #expect(error?.code == .authenticationFailed)
@@ -148,7 +149,7 @@ import Testing
     @Test func instanceWorksAfterAFailedOpen() throws {
         // The pooled decryption context must come back clean after a tag failure.
         let cipher = try AES256GCM(key: SecureRandom.bytes(32))
-        let plaintext = pseudoRandomBytes(300, seed: 14)
+        let plaintext = pseudoRandomBytes(count: 300, seed: 14)
         let sealed = cipher.seal(plaintext)
         var damaged = sealed
         damaged[20] ^= 0x40
@@ -166,7 +167,7 @@ import Testing
 
     @Test func openIntoCallerBuffer() throws {
         let cipher = try AES256GCM(key: SecureRandom.bytes(32))
-        let plaintext = pseudoRandomBytes(500, seed: 11)
+        let plaintext = pseudoRandomBytes(count: 500, seed: 11)
         let sealed = cipher.seal(plaintext)
         var output = [UInt8](repeating: 0xEE, count: 600)
         let written = try sealed.withUnsafeBytes { sealed in
@@ -179,7 +180,7 @@ import Testing
 
     @Test func openIntoCallerBufferZeroesItOnFailure() throws {
         let cipher = try AES256GCM(key: SecureRandom.bytes(32))
-        var sealed = cipher.seal(pseudoRandomBytes(64, seed: 12))
+        var sealed = cipher.seal(pseudoRandomBytes(count: 64, seed: 12))
         sealed[sealed.count - 1] ^= 1
         var output = [UInt8](repeating: 0xEE, count: 64)
         let error = #expect(throws: CodecError.self) {
@@ -193,7 +194,7 @@ import Testing
 
     @Test func openIntoTooSmallBufferIsRejected() throws {
         let cipher = try AES256GCM(key: SecureRandom.bytes(32))
-        let sealed = cipher.seal(pseudoRandomBytes(64, seed: 13))
+        let sealed = cipher.seal(pseudoRandomBytes(count: 64, seed: 13))
         var output = [UInt8](repeating: 0, count: 63)
         let error = #expect(throws: CodecError.self) {
             try sealed.withUnsafeBytes { sealed in
@@ -210,7 +211,7 @@ import Testing
                 group.addTask {
                     var failures = 0
                     for round in 0..<200 {
-                        let plaintext = pseudoRandomBytes(1 + (worker * 131 + round * 17) % 3000, seed: UInt64(round))
+                        let plaintext = pseudoRandomBytes(count: 1 + (worker * 131 + round * 17) % 3000, seed: UInt64(round))
                         let sealed = cipher.seal(plaintext)
                         if (try? cipher.open(sealed)) != plaintext { failures += 1 }
                     }

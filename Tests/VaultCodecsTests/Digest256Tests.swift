@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultCodecs
 
 @Suite struct Digest256Tests {
@@ -49,7 +50,7 @@ import Testing
     }
 
     @Test func orderIsByteOrder() throws {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         var samples: [[UInt8]] = (0..<200).map { _ in (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) } }
         // Digests that differ only late, and only in one byte, too.
         samples.append([UInt8](repeating: 0, count: 31) + [1])

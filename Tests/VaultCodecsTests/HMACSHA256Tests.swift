@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultCodecs
 
 /// Known answers from RFC 4231, and a cross-check against HMAC's definition.
@@ -58,10 +59,10 @@ import Testing
 
     @Test(arguments: [0, 1, 32, 63, 64, 65, 200])
     func agreesWithDefinitionForKeyLength(_ keyLength: Int) {
-        let key = pseudoRandomBytes(keyLength, seed: UInt64(keyLength) + 100)
+        let key = pseudoRandomBytes(count: keyLength, seed: UInt64(keyLength) + 100)
         let mac = HMACSHA256(key: key)
         for messageLength in [0, 1, 55, 56, 64, 1000] {
-            let message = pseudoRandomBytes(messageLength, seed: UInt64(messageLength))
+            let message = pseudoRandomBytes(count: messageLength, seed: UInt64(messageLength))
             #expect(mac.authenticate(message) == Self.definitionalHMAC(key: key, message: message))
         }
     }
@@ -72,9 +73,9 @@ import Testing
     }
 
     @Test func sharedInstanceIsSafeAcrossThreads() async {
-        let key = pseudoRandomBytes(32, seed: 1)
+        let key = pseudoRandomBytes(count: 32, seed: 1)
         let mac = HMACSHA256(key: key)
-        let messages = (0..<16).map { pseudoRandomBytes(64 + $0 * 37, seed: UInt64($0)) }
+        let messages = (0..<16).map { pseudoRandomBytes(count: 64 + $0 * 37, seed: UInt64($0)) }
         let expected = messages.map { Self.definitionalHMAC(key: key, message: $0) }
         let mismatches = await withTaskGroup(of: Int.self, returning: Int.self) { group in
             for worker in 0..<8 {

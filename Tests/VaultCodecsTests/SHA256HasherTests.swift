@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultCodecs
 
 /// Known answers from FIPS 180-2, appendix B, plus the empty message.
@@ -44,7 +45,7 @@ import Testing
 
     @Test(arguments: [1, 3, 7, 31, 63, 64, 65, 127, 1000, 4097])
     func oddSizedPiecesEqualOneShot(pieceSize: Int) {
-        let message = pseudoRandomBytes(20_011, seed: UInt64(pieceSize))
+        let message = pseudoRandomBytes(count: 20_011, seed: UInt64(pieceSize))
         var hasher = SHA256Hasher()
         message.withUnsafeBytes { bytes in
             var offset = 0
@@ -72,7 +73,7 @@ import Testing
     }
 
     @Test func concurrentOneShotsAgree() async {
-        let message = pseudoRandomBytes(65_537, seed: 7)
+        let message = pseudoRandomBytes(count: 65_537, seed: 7)
         let expected = SHA256Hasher.hash(message)
         let results = await withTaskGroup(of: Digest256.self, returning: [Digest256].self) { group in
             for _ in 0..<8 {

@@ -1,3 +1,5 @@
+import VaultTestSupport
+
 /// Helpers shared by the codec tests.
 
 /// Decodes hexadecimal text (spaces allowed) into bytes.
@@ -32,39 +34,6 @@ func hexString(_ bytes: some Sequence<UInt8>) -> String {
     return String(decoding: text, as: UTF8.self)
 }
 
-/// A small deterministic generator (SplitMix64), so "random" test data is
-/// the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// `count` pseudo-random bytes from a fixed seed.
-func pseudoRandomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var generator = SeededGenerator(seed: seed)
-    var bytes = [UInt8](repeating: 0, count: count)
-    var index = 0
-    while index < count {
-        var word = generator.next()
-        for _ in 0..<8 where index < count {
-            bytes[index] = UInt8(truncatingIfNeeded: word)
-            word >>= 8
-            index += 1
-        }
-    }
-    return bytes
-}
 
 /// Text-like bytes: words drawn from a small vocabulary, so they compress the
 /// way source code and documents do (roughly 3:1 at zlib's default level).
@@ -74,7 +43,7 @@ func textLikeBytes(_ count: Int, seed: UInt64) -> [UInt8] {
         "backup", "restore", "file", "tree", "blob", "key", "lock", "data", "is", "in",
         "func", "let", "var", "return", "struct", "if", "else", "for", "while", "}", "{",
     ].map { Array($0.utf8) }
-    var generator = SeededGenerator(seed: seed)
+    var generator = SplitMix64(seed: seed)
     var bytes: [UInt8] = []
     bytes.reserveCapacity(count + 16)
     while bytes.count < count {

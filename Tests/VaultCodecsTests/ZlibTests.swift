@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultCodecs
 
 /// Round trips, the RFC 1950 framing, output limits and damaged input.
@@ -7,7 +8,7 @@ import Testing
         ("empty", []),
         ("one byte", [0x42]),
         ("zeros", [UInt8](repeating: 0, count: 1 << 20)),
-        ("random", pseudoRandomBytes(100_003, seed: 1)),
+        ("random", pseudoRandomBytes(count: 100_003, seed: 1)),
         ("text", textLikeBytes(200_000, seed: 2)),
     ]
 
@@ -30,7 +31,7 @@ import Testing
         #expect(zeros.count < 2_000)
         let text = textLikeBytes(200_000, seed: 3)
         #expect(compressor.compress(text).count < text.count / 2)
-        let random = pseudoRandomBytes(100_000, seed: 4)
+        let random = pseudoRandomBytes(count: 100_000, seed: 4)
         #expect(compressor.compress(random).count > 100_000)
         #expect(compressor.compress(random).count <= ZlibCompressor.bound(100_000))
     }
@@ -55,7 +56,7 @@ import Testing
     @Test func boundCoversIncompressibleInputOfManySizes() throws {
         var compressor = try ZlibCompressor(level: 9)
         for size in [0, 1, 2, 100, 16_383, 16_384, 16_385, 65_536, 300_001] {
-            let input = pseudoRandomBytes(size, seed: UInt64(size))
+            let input = pseudoRandomBytes(count: size, seed: UInt64(size))
             #expect(compressor.compress(input).count <= ZlibCompressor.bound(size), "size \(size)")
         }
     }
@@ -192,7 +193,7 @@ import Testing
         let error = #expect(throws: CodecError.self) { try decompressor.decompress(text, maxOutputSize: 1000) }
         #expect(error?.code == .corrupt)
         for seed in UInt64(0)..<200 {
-            let garbage = pseudoRandomBytes(Int(seed % 97) + 2, seed: seed)
+            let garbage = pseudoRandomBytes(count: Int(seed % 97) + 2, seed: seed)
             #expect(throws: CodecError.self) { try decompressor.decompress(garbage, maxOutputSize: 1 << 16) }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultCodecs
 import VaultOperations
 import VaultRepository

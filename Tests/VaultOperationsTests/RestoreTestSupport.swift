@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import VaultTestSupport
 import VaultChunker
 import VaultCodecs
 import VaultPOSIX
@@ -165,29 +166,7 @@ enum TestFiles {
 
     /// Random bytes that do not compress.
     static func random(_ count: Int, seed: UInt64) -> [UInt8] {
-        var generator = SplitMix(state: seed)
-        var bytes = [UInt8](repeating: 0, count: count)
-        var index = 0
-        while index < count {
-            var word = generator.next()
-            for _ in 0..<8 where index < count {
-                bytes[index] = UInt8(truncatingIfNeeded: word)
-                word >>= 8
-                index += 1
-            }
-        }
-        return bytes
-    }
-
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        pseudoRandomBytes(count: count, seed: seed)
     }
 
     /// Whether the file system under `directory` takes `user.*` extended attributes.

@@ -1,24 +1,16 @@
 import Testing
+import VaultTestSupport
 import VaultCodecs
 import VaultRepository
 
-/// A small, seedable generator (SplitMix64), so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func digest() -> Digest256 {
+extension SplitMix64 {
+    /// A random digest.
+    fileprivate mutating func digest() -> Digest256 {
         Digest256(words: (next(), next(), next(), next()))
     }
 
-    mutating func digests(_ count: Int) -> [Digest256] {
+    /// `count` random digests.
+    fileprivate mutating func digests(_ count: Int) -> [Digest256] {
         (0..<count).map { _ in digest() }
     }
 }
@@ -38,7 +30,7 @@ private func location(_ number: Int, packs: [Digest256]) -> BlobLocation {
 struct ChunkIndexTests {
     @Test("100k random IDs round-trip")
     func roundTrip() {
-        var random = SplitMix64(state: 1)
+        var random = SplitMix64(seed: 1)
         let packs = random.digests(997)
         let ids = random.digests(100_000)
         var index = ChunkIndex()
@@ -57,7 +49,7 @@ struct ChunkIndexTests {
 
     @Test("IDs not inserted are not found, even when they share words with inserted ones")
     func missingIDs() {
-        var random = SplitMix64(state: 2)
+        var random = SplitMix64(seed: 2)
         let packs = random.digests(10)
         let ids = random.digests(50_000)
         var index = ChunkIndex()
@@ -81,7 +73,7 @@ struct ChunkIndexTests {
 
     @Test("A duplicate ID keeps the first location, and its pack is not interned")
     func duplicates() {
-        var random = SplitMix64(state: 3)
+        var random = SplitMix64(seed: 3)
         let id = random.digest()
         let first = BlobLocation(pack: random.digest(), type: .data, offset: 10, length: 20, rawLength: 30)
         let second = BlobLocation(pack: random.digest(), type: .tree, offset: 40, length: 50, rawLength: 60)
@@ -100,7 +92,7 @@ struct ChunkIndexTests {
 
     @Test("The table grows across many doublings and keeps every entry")
     func growth() {
-        var random = SplitMix64(state: 4)
+        var random = SplitMix64(seed: 4)
         let packs = random.digests(50)
         let ids = random.digests(300_000)  // 16 slots grow to 2^19: 15 doublings
         var index = ChunkIndex()
@@ -124,7 +116,7 @@ struct ChunkIndexTests {
 
     @Test("reserveCapacity and expectedCount size the index without changing its contents")
     func reserve() {
-        var random = SplitMix64(state: 5)
+        var random = SplitMix64(seed: 5)
         let packs = random.digests(3)
         let ids = random.digests(20_000)
         var sized = ChunkIndex(expectedCount: ids.count)
@@ -145,7 +137,7 @@ struct ChunkIndexTests {
 
     @Test("Pack IDs are interned once, in the order they first appear")
     func packInterning() {
-        var random = SplitMix64(state: 6)
+        var random = SplitMix64(seed: 6)
         let pack = random.digest()
         var index = ChunkIndex()
         for offset in 0..<10 {
@@ -165,7 +157,7 @@ struct ChunkIndexTests {
 
     @Test("Removing packs drops their blobs and keeps the rest intact")
     func removePacks() throws {
-        var random = SplitMix64(state: 7)
+        var random = SplitMix64(seed: 7)
         let packs = random.digests(5)
         let ids = random.digests(10_000)
         var index = ChunkIndex()
@@ -211,7 +203,7 @@ struct ChunkIndexTests {
 
     @Test("removeAll(where:) removes exactly the chosen blobs and drops emptied packs")
     func removeWhere() {
-        var random = SplitMix64(state: 8)
+        var random = SplitMix64(seed: 8)
         let packs = random.digests(4)
         let ids = random.digests(5_000)
         var index = ChunkIndex()
@@ -231,7 +223,7 @@ struct ChunkIndexTests {
     @Test("A throwing predicate leaves the index unchanged")
     func removeWhereThrows() {
         struct Stop: Error {}
-        var random = SplitMix64(state: 9)
+        var random = SplitMix64(seed: 9)
         let packs = random.digests(2)
         let ids = random.digests(100)
         var index = ChunkIndex()
@@ -250,7 +242,7 @@ struct ChunkIndexTests {
 
     @Test("Iteration yields exactly the inserted blobs, in insertion order")
     func iteration() {
-        var random = SplitMix64(state: 10)
+        var random = SplitMix64(seed: 10)
         let packs = random.digests(7)
         let ids = random.digests(150_000)  // more than two full segments
         var index = ChunkIndex()
@@ -272,7 +264,7 @@ struct ChunkIndexTests {
 
     @Test("Batch insertion matches one-by-one insertion, duplicates included")
     func batchInsert() {
-        var random = SplitMix64(state: 11)
+        var random = SplitMix64(seed: 11)
         let packs = random.digests(13)
         let ids = random.digests(40_000)
         var blobs = ids.enumerated().map { (id: $1, location: location($0, packs: packs)) }
@@ -298,7 +290,7 @@ struct ChunkIndexTests {
 
     @Test("Extreme field values survive the compact record")
     func extremeValues() {
-        var random = SplitMix64(state: 12)
+        var random = SplitMix64(seed: 12)
         let largest = BlobLocation(pack: random.digest(), type: .tree, offset: .max, length: .max, rawLength: .max)
         let smallest = BlobLocation(pack: .zero, type: .data, offset: 0, length: 0, rawLength: 0)
         let allOnes = Digest256(words: (.max, .max, .max, .max))
@@ -327,7 +319,7 @@ struct ChunkIndexTests {
 
     @Test("One million entries take less than 64 bytes each")
     func footprint() {
-        var random = SplitMix64(state: 13)
+        var random = SplitMix64(seed: 13)
         var index = ChunkIndex()
         var pack = random.digest()
         for number in 0..<1_000_000 {
@@ -343,7 +335,7 @@ struct ChunkIndexTests {
 
     @Test("Copies are independent values")
     func valueSemantics() {
-        var random = SplitMix64(state: 14)
+        var random = SplitMix64(seed: 14)
         let packs = random.digests(3)
         let ids = random.digests(1_000)
         var original = ChunkIndex()

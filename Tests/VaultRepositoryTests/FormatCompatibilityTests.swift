@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultCodecs
 import VaultStorage
 @testable import VaultRepository
@@ -21,7 +22,7 @@ struct FormatCompatibilityTests {
         [
             "hello.txt": Array("hello, vault\n".utf8),
             "empty": [],
-            "sub/random.bin": seededBytes(count: 1 << 20, seed: 7),
+            "sub/random.bin": pseudoRandomBytes(count: 1 << 20, seed: 7),
             "sub/zeros.bin": [UInt8](repeating: 0, count: 1 << 20),
         ]
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultCodecs
 import VaultStorage
 @testable import VaultRepository
@@ -80,7 +81,7 @@ struct RepositoryTests {
     func blobRoundTrip(encrypted: Bool) async throws {
         let test = try await TestRepository(encrypted: encrypted, packSize: 1 << 20)
         var writer = RepositoryWriter(repository: test.repository, index: ChunkIndex())
-        let blobs = (0..<40).map { seededBytes(count: 50_000 + $0 * 1000, seed: UInt64($0)) }
+        let blobs = (0..<40).map { pseudoRandomBytes(count: 50_000 + $0 * 1000, seed: UInt64($0)) }
             + [[UInt8](repeating: 7, count: 300_000), []]
         var ids: [Digest256] = []
         for blob in blobs {
@@ -115,7 +116,7 @@ struct RepositoryTests {
     func packTamperDetected() async throws {
         let test = try await TestRepository()
         var writer = RepositoryWriter(repository: test.repository, index: ChunkIndex())
-        let blob = seededBytes(count: 100_000, seed: 1)
+        let blob = pseudoRandomBytes(count: 100_000, seed: 1)
         let id = try await writer.add(blob, type: .data).id
         try await writer.flush()
         let location = try #require(try await test.repository.loadIndex().chunks.location(of: id))
