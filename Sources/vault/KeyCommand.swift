@@ -16,8 +16,11 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var repository: RepositoryOptions
 
         func run() async throws {
-            let opened = try await repository.openRepository()
-            let current = try await opened.keyFileID(openedBy: try repository.passwords.password())
+            let (opened, password) = try await repository.openRepositoryAndPassword()
+            guard let password else {
+                throw RepositoryError(.invalidRequest, "the repository is not encrypted: it has no keys")
+            }
+            let current = try await opened.keyFileID(openedBy: password)
             for (id, file) in try await opened.keyFiles() {
                 print("\(id == current ? "*" : " ") \(id.shortHex)  \(file.user)@\(file.host)  \(file.created)")
             }
@@ -28,15 +31,11 @@ struct KeyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a password.")
 
         @OptionGroup var repository: RepositoryOptions
-        @OptionGroup var keyDerivation: KeyDerivationOptions
-
-        @Option(help: ArgumentHelp("Read the new password from this file.", valueName: "file"))
-        var newPasswordFile: String?
+        @OptionGroup var newKey: NewKeyOptions
 
         func run() async throws {
             let opened = try await repository.openRepository()
-            let password = try PasswordSource(passwordFile: newPasswordFile, environment: [:]).newPassword()
-            let id = try await opened.addKey(password: password, kdf: keyDerivation.parameters)
+            let id = try await newKey.add(to: opened)
             print("added key \(id.shortHex)")
         }
     }
@@ -64,18 +63,34 @@ struct KeyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change the password: add a key for the new one, then remove the old key.")
 
         @OptionGroup var repository: RepositoryOptions
-        @OptionGroup var keyDerivation: KeyDerivationOptions
-
-        @Option(help: ArgumentHelp("Read the new password from this file.", valueName: "file"))
-        var newPasswordFile: String?
+        @OptionGroup var newKey: NewKeyOptions
 
         func run() async throws {
-            let opened = try await repository.openRepository()
-            let old = try await opened.keyFileID(openedBy: try repository.passwords.password())
-            let password = try PasswordSource(passwordFile: newPasswordFile, environment: [:]).newPassword()
-            let id = try await opened.addKey(password: password, kdf: keyDerivation.parameters)
+            let (opened, password) = try await repository.openRepositoryAndPassword()
+            guard let password else {
+                throw RepositoryError(.invalidRequest, "the repository is not encrypted: it has no password")
+            }
+            let old = try await opened.keyFileID(openedBy: password)
+            let id = try await newKey.add(to: opened)
             try await opened.removeKey(old)
             print("changed password: key \(old.shortHex) replaced by \(id.shortHex)")
         }
+    }
+}
+
+/// The options of commands that add a key: where the new password comes
+/// from, and the key derivation's cost.
+struct NewKeyOptions: ParsableArguments {
+    @OptionGroup var keyDerivation: KeyDerivationOptions
+
+    @Option(help: ArgumentHelp("Read the new password from this file (default: a prompt, asked twice).", valueName: "file"))
+    var newPasswordFile: String?
+
+    /// Asks for the new password and adds a key file for it.
+    ///
+    /// - Returns: The new key file's ID.
+    func add(to repository: Repository) async throws -> Digest256 {
+        let password = try PasswordSource(passwordFile: newPasswordFile, environment: [:]).newPassword()
+        return try await repository.addKey(password: password, kdf: keyDerivation.parameters)
     }
 }

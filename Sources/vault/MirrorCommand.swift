@@ -52,7 +52,7 @@ struct MirrorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try await repository.openRepository()
+        let (source, password) = try await repository.openRepositoryAndPassword()
         let location = try RepositoryLocation(destination)
         // A dry run creates nothing, not even DEST.
         let target = try location.openMirrorDestination(create: create && !dryRun)
@@ -83,7 +83,11 @@ struct MirrorCommand: AsyncParsableCommand {
         }
         var failed = !summary.damagedInSource.isEmpty
         if (verify || verifyReadData) && !dryRun {
-            let mirrored = try await Repository.open(target) { () throws(RepositoryError) in try repository.passwords.password() }
+            // The mirror has the same key files: the same password opens it.
+            let mirrored = try await Repository.open(target) { () throws(RepositoryError) in
+                guard let password else { throw RepositoryError(.damaged, "the mirror is encrypted but the source is not") }
+                return password
+            }
             let report = try await RepositoryVerifier(repository: mirrored, readData: verifyReadData ? .all : .none).run()
             report.findings.forEach { print($0.description) }
             report.affected.forEach { print($0.description) }

@@ -27,9 +27,22 @@ struct RepositoryOptions: ParsableArguments {
 
     /// Opens the repository, asking for a password if it is encrypted.
     func openRepository() async throws(RepositoryError) -> Repository {
+        try await openRepositoryAndPassword().repository
+    }
+
+    /// Opens the repository and returns the password that opened it (`nil`
+    /// for a plain repository), so a command that needs it again does not
+    /// ask twice.
+    func openRepositoryAndPassword() async throws(RepositoryError) -> (repository: Repository, password: String?) {
         let storage = try location().openStorage()
         let passwords = self.passwords
-        return try await Repository.open(storage) { () throws(RepositoryError) in try passwords.password() }
+        var used: String?
+        let repository = try await Repository.open(storage) { () throws(RepositoryError) in
+            let password = try passwords.password()
+            used = password
+            return password
+        }
+        return (repository, used)
     }
 }
 
