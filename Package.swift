@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "VaultTestSupport", path: "Tests/VaultTestSupport"),
 
         .testTarget(name: "VaultCodecsTests", dependencies: ["VaultTestSupport", "VaultCodecs"]),
-        .testTarget(name: "VaultChunkerTests", dependencies: ["VaultTestSupport", "VaultChunker"]),
+        .testTarget(name: "VaultChunkerTests", dependencies: ["VaultTestSupport", "VaultChunker", "VaultCodecs"]),
         .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage", "VaultPOSIX"]),
         .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultTestSupport", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultChunker"]),
         .testTarget(name: "VaultOperationsTests", dependencies: ["VaultTestSupport", "VaultOperations", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultPOSIX"]),

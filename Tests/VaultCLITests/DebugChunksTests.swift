@@ -9,8 +9,8 @@ struct DebugChunksTests {
     func sekien() throws {
         let image = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/fixtures/SekienAkashita.jpg").path
-        try #require(FileManager.default.fileExists(atPath: image), "the shared fixture \(image) is missing")
+            .appendingPathComponent("Fixtures/chunker/SekienAkashita.jpg").path
+        try #require(FileManager.default.fileExists(atPath: image), "the fixture \(image) is missing")
         let result = try vault.run(["debug", "chunks", image, "--min-size", "4096", "--avg-size", "16384", "--max-size", "65535"])
         #expect(result.status == 0)
         // The published fastcdc-rs v2020 vectors for these sizes.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VaultTestSupport
+import VaultCodecs
 
 @testable import VaultChunker
 
@@ -11,20 +12,25 @@ enum TestFiles {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `shared/fixtures/SekienAkashita.jpg` beside the clone, the image
+    /// `Fixtures/chunker/SekienAkashita.jpg`, the public-domain image
     /// fastcdc-rs publishes its test vectors for (109,466 bytes).
-    static let sekienPath = packageRoot
-        .deletingLastPathComponent()
-        .appendingPathComponent("shared/fixtures/SekienAkashita.jpg").path
+    static let sekienPath = packageRoot.appendingPathComponent("Fixtures/chunker/SekienAkashita.jpg").path
 
-    /// Reads SekienAkashita.jpg; a missing file fails the test that asked.
+    /// The image's SHA-256, so a damaged or replaced copy fails loudly.
+    static let sekienSHA256 = "d9e749d9367fc908876749d6502eb212fee88c9a94892fb07da5ef3ba8bc39ed"
+
+    /// Reads SekienAkashita.jpg and checks it is the published image; a
+    /// missing or different file fails the test that asked.
     static func sekien() throws -> [UInt8] {
         let data = try #require(
             FileManager.default.contents(atPath: sekienPath),
-            "test image missing: expected SekienAkashita.jpg at \(sekienPath) (shared/fixtures beside the clone)"
+            "test image missing: expected SekienAkashita.jpg at \(sekienPath)"
         )
-        try #require(data.count == 109_466, "\(sekienPath) is \(data.count) bytes, expected 109466")
-        return [UInt8](data)
+        let bytes = [UInt8](data)
+        try #require(bytes.count == 109_466, "\(sekienPath) is \(bytes.count) bytes, expected 109466")
+        let digest = SHA256Hasher.hash(bytes).hex
+        try #require(digest == sekienSHA256, "\(sekienPath) has SHA-256 \(digest), expected \(sekienSHA256)")
+        return bytes
     }
 
     /// A file under `Fixtures/chunker/`.
