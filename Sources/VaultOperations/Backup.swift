@@ -90,15 +90,17 @@ package struct Backup {
         }
         var summary = archiver.summary
         summary.bytesAdded = archiver.writer.bytesAdded
-        let manifest = SnapshotManifest(
+        var manifest = SnapshotManifest(
             time: started, host: options.host, user: HostIdentity.userName, paths: sources.strings, tags: options.tags,
             kind: selection.kind, parent: selection.parent?.id, base: selection.kind == .full ? nil : selection.base,
             tree: root, incomplete: archiver.warnings.contains { $0.kind == .unreadable }, summary: summary, program: Self.program
         )
+        let alarm = archiver.ransomwareAlarm(snapshots: snapshots, host: options.host, paths: sources.strings, time: started)
+        manifest.suspect = alarm?.suspicion
         let id = try await repository.saveSnapshot(manifest)
         return BackupResult(
             snapshotID: id, manifest: manifest, requestedKind: options.kind, note: selection.note, warnings: archiver.warnings,
-            elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds
+            elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds, ransomwareAlarm: alarm
         )
     }
 }

@@ -45,6 +45,8 @@ final class BackupArchiver {
     /// The lock the backup holds; refreshed as the backup goes, so others do not take it for stale.
     private(set) var lock: RepositoryLock
     private var rootDevices: [UInt64] = []
+    /// What the ransomware check has seen (BackupArchiver+Ransomware.swift).
+    var ransomware = RansomwareTracking()
 
     /// The first line of a cache directory tag (https://bford.info/cachedir/).
     static let cacheTagSignature = Array("Signature: 8a477f597d28d172789f06886806bc55".utf8)
@@ -260,6 +262,7 @@ final class BackupArchiver {
         for (name, removed) in parentNodes where !names.contains(name) {
             summary.filesRemoved += try await countFiles(removed)
         }
+        noteDirectoryFinished(path, removed: parentNodes.lazy.filter { !names.contains($0.key) }.map(\.value))
         return try await add(try Tree(nodes: nodes), group: &group)
     }
 
@@ -324,6 +327,7 @@ final class BackupArchiver {
                 return nil
             }
         }
+        noteFileRead(path: path, node: node, parent: parent)
         progress.filesRead += 1
         summary.bytesTotal += Int64(node.size)
         reportIfDue()
@@ -341,7 +345,8 @@ final class BackupArchiver {
             try interrupt.check()
             let next: (id: Digest256, copy: [UInt8]?, count: Int)?
             do {
-                next = try stream.next { bytes, _ in
+                next = try stream.next { bytes, offset in
+                    if offset == 0 { noteFirstChunk(bytes, of: path) }
                     let id = repository.identifier.id(of: bytes)
                     return (id, writer.reserve(id) ? Array(bytes) : nil, bytes.count)
                 }

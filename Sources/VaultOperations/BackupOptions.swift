@@ -17,6 +17,8 @@ package struct BackupOptions: Sendable {
     package var excludeCaches = false
     /// Do not cross into other file systems below each path.
     package var oneFileSystem = false
+    /// When a snapshot counts as suspect of capturing a ransomware attack; `nil` turns the check off.
+    package var ransomwareThreshold: RansomwareThreshold? = .default
 
     /// Creates options for backing up `paths`.
     package init(paths: [String]) {

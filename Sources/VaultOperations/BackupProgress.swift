@@ -63,4 +63,6 @@ package struct BackupResult: Sendable {
     package var warnings: [BackupWarning]
     /// How long the backup took, in nanoseconds.
     package var elapsedNanoseconds: Int64
+    /// Set when the snapshot is suspect of capturing a ransomware attack.
+    package var ransomwareAlarm: RansomwareAlarm? = nil
 }

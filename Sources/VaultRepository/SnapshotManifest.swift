@@ -63,6 +63,8 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
     package var summary: SnapshotSummary
     /// The program that wrote the snapshot.
     package var program: String
+    /// Set when the backup looked like it captured a ransomware attack; absent otherwise.
+    package var suspect: SnapshotSuspicion? = nil
 
     /// Creates a snapshot manifest.
     package init(

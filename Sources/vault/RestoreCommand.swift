@@ -25,7 +25,7 @@ struct RestoreCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Option(help: ArgumentHelp("The snapshot: an ID, a unique prefix of one, or 'latest', optionally followed by :PATH.", valueName: "id[:path]"))
+    @Option(help: ArgumentHelp("The snapshot: an ID, a unique prefix of one, 'latest' or 'last-clean', optionally followed by :PATH.", valueName: "id[:path]"))
     var snapshot: String?
 
     @Option(help: ArgumentHelp("The directory to restore into (created when missing).", valueName: "dir"))

@@ -13,7 +13,12 @@ struct SnapshotsCommand: AsyncParsableCommand {
             Columns: ID (the first 8 hex digits; any unique prefix names a snapshot), Time (when the backup \
             started, in local time: set TZ=UTC for UTC), Host, Kind (full, incremental or differential), Parent \
             (the snapshot unchanged files were taken from), Paths, Size (the total size of the snapshot's files) \
-            and Tags. An incomplete snapshot (some files could not be read) has Kind followed by '!'.
+            and Tags. An incomplete snapshot (some files could not be read) has Kind followed by '!'; a snapshot \
+            suspect of capturing a ransomware attack has Kind followed by ' SUSPECT'.
+
+            --clean lists only the newest clean snapshot of each host and path set: the newest one that is not \
+            suspect and precedes the newest suspect one (with no suspect snapshot, the newest one). \
+            'vault restore --snapshot last-clean' restores it.
 
             Filters combine: --host, --tag and --path may each be repeated; a snapshot is listed when its host is \
             one of the --host values, it has at least one of the --tag values, and it includes every --path.
@@ -25,6 +30,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
               vault snapshots -r /backups
               vault snapshots -r /backups --host laptop --tag daily --tag weekly
               vault snapshots -r /backups --path /home/ada --json
+              vault snapshots -r /backups --clean
             """
     )
 
@@ -34,9 +40,15 @@ struct SnapshotsCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON array of the snapshots instead of a table.")
     var json = false
 
+    @Flag(help: "List only the newest clean snapshot of each host and path set.")
+    var clean = false
+
     func run() async throws {
         let opened = try await repository.openRepository()
-        let snapshots = filter.filter.apply(to: try await opened.snapshots())
+        var snapshots = filter.filter.apply(to: try await opened.snapshots())
+        if clean {
+            snapshots = CleanSnapshots.newestClean(in: snapshots)
+        }
         if json {
             JSONDocument.print(try snapshots.map(Self.jsonObject))
             return
@@ -57,7 +69,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         for (id, manifest) in snapshots {
             rows.append([
                 id.shortHex, DisplayTime.format(manifest.time, in: .local), manifest.host,
-                manifest.kind.rawValue + (manifest.incomplete ? "!" : ""), manifest.parent?.shortHex ?? "",
+                manifest.kind.rawValue + (manifest.incomplete ? "!" : "") + (manifest.suspect != nil ? " SUSPECT" : ""), manifest.parent?.shortHex ?? "",
                 manifest.paths.joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
                 manifest.tags.joined(separator: ","),
             ])
@@ -76,6 +88,10 @@ struct SnapshotsCommand: AsyncParsableCommand {
             }
         }
         output += "\(snapshots.count) snapshot\(snapshots.count == 1 ? "" : "s")\n"
+        let suspect = snapshots.count { $0.manifest.suspect != nil }
+        if suspect > 0 {
+            output += "\(suspect) suspect (files looked encrypted by ransomware): vault snapshots --clean lists the last clean ones\n"
+        }
         print(output, terminator: "")
     }
 
