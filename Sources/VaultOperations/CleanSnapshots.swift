@@ -29,6 +29,12 @@ package struct ProtectedCleanSnapshot: Sendable, Hashable {
     package var id: Digest256
     /// The suspect snapshot it precedes.
     package var suspectID: Digest256
+
+    /// Creates a record.
+    package init(id: Digest256, suspectID: Digest256) {
+        self.id = id
+        self.suspectID = suspectID
+    }
 }
 
 /// The snapshots `forget` must keep however its policy reads: for every
