@@ -90,7 +90,7 @@ package enum CleanSnapshots {
     /// snapshot that precedes the newest suspect one and is not suspect
     /// itself; with no suspect snapshot, the newest snapshot.
     ///
-    /// A snapshot taken after a suspect one is never clean, even if it is not
+    /// A snapshot taken after the newest suspect one is never clean, even if it is not
     /// suspect itself: it may hold the same encrypted files, unchanged.
     static func lastClean(ofLineage lineage: [(id: Digest256, manifest: SnapshotManifest)]) -> (id: Digest256, manifest: SnapshotManifest)? {
         let end = lineage.lastIndex { $0.manifest.suspect != nil } ?? lineage.endIndex
