@@ -5,6 +5,7 @@ import VaultTestSupport
 import VaultCodecs
 import VaultOperations
 import VaultRepository
+import VaultStorage
 
 /// A small realistic tree for the ransomware check: Office documents,
 /// PDFs, notes, photos and extensionless text, 1 to 16 KiB each.
@@ -190,6 +191,27 @@ struct RansomwareBackupTests {
         let result = try await fixture.backup()
         #expect(result.manifest.summary.filesRemoved == 300)
         #expect(result.manifest.suspect == nil, "\(String(describing: result.manifest.suspect))")
+    }
+
+    @Test("a repository without compression: stored sizes say nothing, magic numbers and text extensions still tell")
+    func uncompressedRepository() async throws {
+        let fixture = try await BackupFixture()
+        let tree = try RansomwareTree(fixture)
+        let storage = try LocalDirectoryStorage.create(at: fixture.directory.appending("plain"))
+        let config = RepositoryConfig(
+            isEncrypted: false, chunker: try .init(minSize: 16 << 10, avgSize: 64 << 10, maxSize: 256 << 10), compression: .none, packSize: 1 << 20
+        )
+        let plain = try await Repository.create(in: storage, config: config, password: nil, kdf: KeyFile.ScryptParameters(n: 16, r: 8, p: 1))
+        var options = BackupOptions(paths: [fixture.source])
+        _ = try await Backup(repository: plain, options: options).run()
+        try tree.encrypt(tree.attacked)
+        options.ransomwareThreshold = RansomwareThreshold(minimumFiles: 10, minimumPercent: 5)
+        let attacked = try await Backup(repository: plain, options: options).run()
+        let suspicion = try #require(attacked.manifest.suspect)
+        #expect(suspicion.becameIncompressible == 0)
+        // Four kinds in five have a checked extension (docx, pdf, txt, jpg); extensionless text goes unseen.
+        #expect(suspicion.filesSuspicious == tree.attacked.count * 4 / 5)
+        #expect(suspicion.signatureMismatches == suspicion.filesSuspicious)
     }
 
     @Test("empty files, files that vanish and standard input are no trouble")
