@@ -60,10 +60,9 @@ package func cleanSnapshotsToProtect(
             }
         }
     }
+    let times = Dictionary(snapshots.map { ($0.id, $0.manifest.time.nanoseconds) }, uniquingKeysWith: { first, _ in first })
     return protected.sorted { first, second in
-        let firstTime = snapshots.first { $0.id == first.suspectID }?.manifest.time
-        let secondTime = snapshots.first { $0.id == second.suspectID }?.manifest.time
-        return (firstTime?.nanoseconds ?? 0, first.suspectID.hex) < (secondTime?.nanoseconds ?? 0, second.suspectID.hex)
+        (times[first.suspectID] ?? 0, first.suspectID.hex) < (times[second.suspectID] ?? 0, second.suspectID.hex)
     }
 }
 

@@ -122,13 +122,15 @@ package struct RansomwareEvidence: Sendable {
             let otherSigns = judge(path: path, signatureName: original.name, previous: original.previous, sample: file.sample)
             guard file.sample.compressibility == .incompressible, let newExtension = Self.finalExtension(of: file.name) else { continue }
             if renames[newExtension] == nil, renames.count >= Self.maximumRenameExtensions { continue }
-            renames[newExtension, default: RenameTally()].count += 1
+            var tally = renames[newExtension] ?? RenameTally()
+            tally.count += 1
             if !otherSigns {
-                renames[newExtension, default: RenameTally()].onlyRenamed += 1
-                if renames[newExtension, default: RenameTally()].examples.count < Self.maximumExamples {
-                    renames[newExtension, default: RenameTally()].examples.append(PrintablePath.escape(path))
+                tally.onlyRenamed += 1
+                if tally.examples.count < Self.maximumExamples {
+                    tally.examples.append(PrintablePath.escape(path))
                 }
             }
+            renames[newExtension] = tally
         }
     }
 

@@ -56,6 +56,19 @@ struct CleanSnapshotTests {
         #expect(try SnapshotReference(parsing: "latest").resolve(in: snapshots).id == id(3))
     }
 
+    @Test("a backup's alarm names the newest earlier snapshot of its host and path set that is not suspect")
+    func previousClean() {
+        let snapshots = [
+            Self.snapshot(1), Self.snapshot(2, suspect: true), Self.snapshot(3, host: "server"), Self.snapshot(4, paths: ["/etc"]),
+            Self.snapshot(6),
+        ]
+        let lineage = SnapshotLineage(host: "laptop", paths: ["/home/ada"])
+        #expect(CleanSnapshots.previousClean(in: snapshots, lineage: lineage, before: Timestamp(nanoseconds: 5_000_000_000))?.id == id(1))
+        #expect(CleanSnapshots.previousClean(in: snapshots, lineage: lineage, before: Timestamp(nanoseconds: 7_000_000_000))?.id == id(6))
+        #expect(CleanSnapshots.previousClean(in: snapshots, lineage: lineage, before: Timestamp(nanoseconds: 1_000_000_000)) == nil)
+        #expect(SnapshotLineage(host: "h", paths: ["/b", "/a"]) == SnapshotLineage(host: "h", paths: ["/a", "/b"]), "path order does not matter")
+    }
+
     @Test("last-clean parses with a path, and resolves by host and path")
     func reference() throws {
         let reference = try SnapshotReference(parsing: "Last-Clean:/home/ada/thesis")
