@@ -1,0 +1,83 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `vault restore` as a user runs it against a target that already holds
+/// files: what it must never delete or change, and `--dry-run`.
+@Suite("vault restore: existing targets")
+struct RestoreTargetSafetyCommandTests {
+    let vault = VaultProcess()
+
+    /// A plain, uncompressed repository with a snapshot of
+    /// `src/{keep.txt, sub/a.txt, sub/b.txt}` (issue 17's repro).
+    struct Setup {
+        let directory: TemporaryDirectory
+        let repo: String
+        let source: String
+
+        init(_ vault: VaultProcess) throws {
+            directory = try TemporaryDirectory()
+            repo = directory.appending("repo")
+            source = directory.appending("src")
+            try FileManager.default.createDirectory(atPath: source + "/sub", withIntermediateDirectories: true)
+            try Data("keep\n".utf8).write(to: URL(fileURLWithPath: source + "/keep.txt"))
+            try Data("a from the snapshot\n".utf8).write(to: URL(fileURLWithPath: source + "/sub/a.txt"))
+            try Data("b from the snapshot\n".utf8).write(to: URL(fileURLWithPath: source + "/sub/b.txt"))
+            let created = try vault.run(["init", "-r", repo, "--no-encryption", "--compression", "none"])
+            #expect(created.status == 0, "\(created.standardError)")
+            let backup = try vault.run(["backup", "-r", repo, source])
+            #expect(backup.status == 0, "\(backup.standardError)")
+        }
+
+        /// Every pack file.
+        func packs() throws -> [String] {
+            var result: [String] = []
+            for folder in try FileManager.default.contentsOfDirectory(atPath: repo + "/data") {
+                for name in try FileManager.default.contentsOfDirectory(atPath: repo + "/data/" + folder) {
+                    result.append(repo + "/data/" + folder + "/" + name)
+                }
+            }
+            return result
+        }
+
+        /// Flips a byte of the tree blob of `sub`: in a plain, uncompressed
+        /// repository it is the only blob holding the name `b.txt`.
+        func damageSubTree() throws {
+            var found = 0
+            for path in try packs() {
+                var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+                let needle = Array("b.txt".utf8)
+                guard let at = (0...(bytes.count - needle.count)).first(where: { Array(bytes[$0..<($0 + needle.count)]) == needle }) else { continue }
+                bytes[at] ^= 0x01
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                found += 1
+            }
+            #expect(found == 1, "the name b.txt is in exactly one pack")
+        }
+
+        /// `out/sub/precious.txt` and an old `out/sub/a.txt`.
+        func prepareTarget() throws -> String {
+            let target = directory.appending("out")
+            try FileManager.default.createDirectory(atPath: target + "/sub", withIntermediateDirectories: true)
+            try Data("precious\n".utf8).write(to: URL(fileURLWithPath: target + "/sub/precious.txt"))
+            try Data("the old a\n".utf8).write(to: URL(fileURLWithPath: target + "/sub/a.txt"))
+            return target
+        }
+    }
+
+    @Test("--delete and --overwrite leave a directory whose tree is damaged untouched, name it, and exit 1", arguments: [
+        ["--delete"], ["--overwrite", "always"], ["--overwrite", "if-changed", "--delete"],
+    ])
+    func damagedTreeWithDelete(options: [String]) throws {
+        let setup = try Setup(vault)
+        try setup.damageSubTree()
+        let target = try setup.prepareTarget()
+        let result = try vault.run(["restore", "-r", setup.repo, "--snapshot", "latest:\(setup.source)", "--target", target] + options)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("vault: error: \(target)/sub: cannot read the directory's contents"), "\(result.standardError)")
+        #expect(!result.standardOutput.contains("deleted"), "\(result.standardOutput)")
+        #expect(FileManager.default.contents(atPath: target + "/sub/precious.txt") == Data("precious\n".utf8))
+        #expect(FileManager.default.contents(atPath: target + "/sub/a.txt") == Data("the old a\n".utf8))
+        #expect(FileManager.default.contents(atPath: target + "/keep.txt") == Data("keep\n".utf8))
+    }
+}
