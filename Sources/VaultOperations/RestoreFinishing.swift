@@ -78,6 +78,18 @@ struct RestoreFinishing {
         }
     }
 
+    /// Sets the times of symbolic links found already in place back to the
+    /// snapshot's: reading a link to compare it changed its access time.
+    func resetTimes(of links: [RestorePlan.UnchangedFile]) {
+        for link in links {
+            cache.trim()
+            let time = RestoreMetadata.fileTime(link.node.mtime)
+            if let directory = try? cache.descriptor(of: link.directory) {
+                try? FileSystem.setTimes(of: FilePath(bytes: link.name), access: time, modification: time, relativeTo: directory)
+            }
+        }
+    }
+
     /// Sets the metadata of the directories, the deepest first.
     func finishDirectories(_ directories: [(index: Int, node: TreeNode)]) {
         for (index, node) in directories.reversed() {

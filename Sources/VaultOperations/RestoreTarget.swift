@@ -9,13 +9,18 @@ final class RestoreTarget: Sendable {
     let path: [UInt8]
     /// The open target directory; valid while this object lives.
     let root: FileDescriptor
+    /// Whether the target directory exists. Only a dry run leaves a missing
+    /// target missing; ``root`` is then `/`, opened read-only and never
+    /// used (everything below the target counts as new).
+    let exists: Bool
 
-    /// Opens the target directory, creating it and its parents when missing.
+    /// Opens the target directory, creating it and its parents when missing
+    /// (unless `creating` is false: a dry run changes nothing).
     ///
     /// The path itself may pass through symbolic links: the user chose it.
     ///
     /// - Throws: ``OperationError`` with code `.targetFailed`.
-    init(path: String) throws(OperationError) {
+    init(path: String, creating: Bool = true) throws(OperationError) {
         var bytes = Array(path.utf8)
         while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         guard !bytes.isEmpty else {
@@ -23,6 +28,12 @@ final class RestoreTarget: Sendable {
         }
         self.path = bytes
         do {
+            if !creating, (try? FileSystem.status(of: FilePath(bytes: bytes))) == nil {
+                exists = false
+                root = try FileDescriptor.open(FilePath("/"), .readOnly, options: [.directory])
+                return
+            }
+            exists = true
             try Self.makeDirectories(bytes)
             root = try FileDescriptor.open(FilePath(bytes: bytes), .readOnly, options: [.directory])
         } catch {
@@ -104,6 +115,34 @@ final class RestoreTarget: Sendable {
         }
         try FileSystem.removeDirectory(path, relativeTo: directory)
         return removed + 1
+    }
+}
+
+extension RestoreTarget {
+    /// How many entries a directory holds, at any depth, without changing
+    /// anything or following a symbolic link.
+    static func countEntries(inside name: [UInt8], in directory: FileDescriptor) throws(SystemError) -> Int {
+        let child = try FileDescriptor.open(FilePath(bytes: name), .readOnly, options: [.directory, .noFollow], relativeTo: directory)
+        let stream: DirectoryStream
+        do {
+            stream = try DirectoryStream(taking: child)
+        } catch {
+            try? child.close()
+            throw error
+        }
+        defer { try? stream.close() }
+        var count = 0
+        while let entry = try stream.next() {
+            count += 1
+            var isDirectory = entry.type == .directory
+            if entry.type == .unknown {
+                isDirectory = try status(of: entry.name, in: stream.descriptor)?.type == .directory
+            }
+            if isDirectory {
+                count += try countEntries(inside: entry.name, in: stream.descriptor)
+            }
+        }
+        return count
     }
 }
 

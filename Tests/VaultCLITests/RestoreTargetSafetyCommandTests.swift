@@ -81,3 +81,45 @@ struct RestoreTargetSafetyCommandTests {
         #expect(FileManager.default.contents(atPath: target + "/keep.txt") == Data("keep\n".utf8))
     }
 }
+
+extension RestoreTargetSafetyCommandTests {
+    @Test("--dry-run prints what would be written, replaced and deleted, changes nothing, and exits 0")
+    func dryRun() throws {
+        let setup = try Setup(vault)
+        let target = try setup.prepareTarget()
+        let before = try FileManager.default.subpathsOfDirectory(atPath: target).sorted()
+        let result = try vault.run([
+            "restore", "-r", setup.repo, "--snapshot", "latest:\(setup.source)", "--target", target, "--delete", "--dry-run",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError == "")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(Array(lines.dropLast()) == [
+            "write \(target)/keep.txt",
+            "replace \(target)/sub/a.txt",
+            "write \(target)/sub/b.txt",
+            "delete \(target)/sub/precious.txt",
+        ])
+        #expect(lines.last?.hasPrefix("dry run of snapshot ") == true)
+        #expect(lines.last?.contains("would write 2 entries, replace 1 (") == true, "\(lines)")
+        #expect(lines.last?.contains("delete 1 entries not in the snapshot") == true, "\(lines)")
+        #expect(lines.last?.hasSuffix("nothing was changed") == true)
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: target).sorted() == before)
+        #expect(FileManager.default.contents(atPath: target + "/sub/precious.txt") == Data("precious\n".utf8))
+        #expect(FileManager.default.contents(atPath: target + "/sub/a.txt") == Data("the old a\n".utf8))
+    }
+
+    @Test("--dry-run with an unreadable directory names it and exits 1, changing nothing")
+    func dryRunDamaged() throws {
+        let setup = try Setup(vault)
+        try setup.damageSubTree()
+        let target = try setup.prepareTarget()
+        let result = try vault.run([
+            "restore", "-r", setup.repo, "--snapshot", "latest:\(setup.source)", "--target", target, "--delete", "--dry-run",
+        ])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(target)/sub: cannot read the directory's contents"))
+        #expect(result.standardOutput.split(separator: "\n").first == "write \(target)/keep.txt")
+        #expect(!FileManager.default.fileExists(atPath: target + "/keep.txt"))
+    }
+}
