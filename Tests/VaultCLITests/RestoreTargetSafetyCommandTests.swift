@@ -123,3 +123,63 @@ extension RestoreTargetSafetyCommandTests {
         #expect(!FileManager.default.fileExists(atPath: target + "/keep.txt"))
     }
 }
+
+extension RestoreTargetSafetyCommandTests {
+    /// Runs vault under `bash -c 'ulimit -f KIB; trap "" XFSZ; exec vault ...'`: writes past the
+    /// limit fail with EFBIG, as on a full file system, instead of killing the process.
+    func runWithFileSizeLimit(kibibytes: Int, _ arguments: [String]) throws -> VaultProcess.Result {
+        let quoted = ([VaultProcess.executable.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "ulimit -f \(kibibytes); trap '' XFSZ; exec " + quoted.joined(separator: " ")]
+        process.environment = vault.environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        nonisolated(unsafe) var errorData = Data()
+        let reader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return VaultProcess.Result(
+            status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self))
+    }
+
+    @Test("a full restore target: an existing good file is never replaced by a partial one, and no temporary file remains")
+    func fullTarget() throws {
+        let directory = try TemporaryDirectory()
+        let repo = directory.appending("repo")
+        let source = directory.appending("src")
+        try FileManager.default.createDirectory(atPath: source + "/newdir", withIntermediateDirectories: true)
+        try writeRandomFiles(count: 1, size: 3 << 20, in: source)  // random-0: larger than the limit
+        try FileManager.default.moveItem(atPath: source + "/random-0", toPath: source + "/big.bin")
+        try writeRandomFiles(count: 1, size: 3 << 20, in: source + "/newdir")
+        try Data("small\n".utf8).write(to: URL(fileURLWithPath: source + "/small.txt"))
+        #expect(try vault.run(["init", "-r", repo, "--no-encryption"]).status == 0)
+        #expect(try vault.run(["backup", "-r", repo, source]).status == 0)
+
+        let target = directory.appending("target")
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let good = Data("the good old version\n".utf8)
+        try good.write(to: URL(fileURLWithPath: target + "/big.bin"))
+        let result = try runWithFileSizeLimit(kibibytes: 1024, ["restore", "-r", repo, "--snapshot", "latest:\(source)", "--target", target])
+        #expect(result.status == 1, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardError.contains("\(target)/big.bin: cannot write"), "\(result.standardError)")
+        #expect(result.standardError.contains("\(target)/newdir/random-0: cannot write"), "\(result.standardError)")
+        // The good file stands as it was; the file in the new directory is not left half-written.
+        #expect(FileManager.default.contents(atPath: target + "/big.bin") == good)
+        #expect(!FileManager.default.fileExists(atPath: target + "/newdir/random-0"))
+        #expect(FileManager.default.contents(atPath: target + "/small.txt") == Data("small\n".utf8))
+        let leftovers = (FileManager.default.subpaths(atPath: target) ?? []).filter { $0.contains(".vault-restore-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+
+        // With room again, the restore completes.
+        let again = try vault.run(["restore", "-r", repo, "--snapshot", "latest:\(source)", "--target", target, "--overwrite", "if-changed", "--verify"])
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(FileManager.default.contents(atPath: target + "/big.bin") == FileManager.default.contents(atPath: source + "/big.bin"))
+    }
+}
