@@ -66,7 +66,7 @@ struct RestoreFinishing {
                     }
                 }
                 do {
-                    try FileSystem.rename(temporary, relativeTo: directory, to: name, relativeTo: directory)
+                    try RestoreTarget.moveIntoPlace(temporary, as: link.name, in: directory)
                 } catch {
                     try? FileSystem.removeFile(temporary, relativeTo: directory)
                     throw error

@@ -247,8 +247,7 @@ final class RestoreLane: @unchecked Sendable {
         close(index)
         if !file.isInPlace {
             do {
-                let directory = try cache.descriptor(of: file.directory)
-                try FileSystem.rename(writingName, relativeTo: directory, to: FilePath(bytes: file.name), relativeTo: directory)
+                try RestoreTarget.moveIntoPlace(writingName, as: file.name, in: try cache.descriptor(of: file.directory))
             } catch {
                 fail(index, "cannot move into place: \(error.code)")
                 return
@@ -353,7 +352,7 @@ final class RestoreLane: @unchecked Sendable {
         let failures = metadata.apply(node, toEntry: name, in: directory)
         if name != finalName {
             do {
-                try FileSystem.rename(name, relativeTo: directory, to: finalName, relativeTo: directory)
+                try RestoreTarget.moveIntoPlace(name, as: node.name, in: directory)
             } catch {
                 try? FileSystem.removeFile(name, relativeTo: directory)
                 report.problem(path(), "cannot move into place: \(error.code)")

@@ -347,9 +347,8 @@ final class RestorePlanner {
                     }
                     return
                 }
-                if existing.type == .directory {
-                    plan.removals.append(.init(directory: directoryIndex, name: node.name, isDirectory: true, reason: .inTheWay))
-                }
+                // A directory in the way goes only when its replacement is
+                // complete (``RestoreTarget/moveIntoPlace(_:as:in:)``).
                 replaces = true
             }
         }

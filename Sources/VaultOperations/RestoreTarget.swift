@@ -81,6 +81,20 @@ final class RestoreTarget: Sendable {
         }
     }
 
+    /// Renames a complete temporary entry to its name, replacing what is
+    /// there. A directory in the way (the snapshot has another kind of
+    /// entry there) is removed only now, once its replacement is complete:
+    /// a file whose contents cannot be read never costs the directory.
+    static func moveIntoPlace(_ temporary: FilePath, as name: [UInt8], in directory: FileDescriptor) throws(SystemError) {
+        let final = FilePath(bytes: name)
+        do {
+            try FileSystem.rename(temporary, relativeTo: directory, to: final, relativeTo: directory)
+        } catch where error.code == .isDirectory || error.code == .directoryNotEmpty {
+            try removeEntry(name, in: directory, isDirectory: true)
+            try FileSystem.rename(temporary, relativeTo: directory, to: final, relativeTo: directory)
+        }
+    }
+
     /// Removes an entry of any kind; a directory with everything in it.
     /// Symbolic links are removed, never followed.
     ///

@@ -184,4 +184,50 @@ struct RestoreUnreadableDirectoryTests {
         }
         #expect(try TestFiles.names(TestFiles.join(target, "sub")) == Set(["precious.txt", "a.txt"].map { Array($0.utf8) }))
     }
+
+    @Test("a directory standing where a file with unreadable contents goes is kept", arguments: ["damaged chunk", "chunk missing from the index"])
+    func directoryInTheWayOfUnreadableFile(how: String) async throws {
+        let fixture = try await RestoreFixture(encrypted: false, compression: .none)
+        let crafted = CraftedSnapshot(repository: fixture.repository)
+        let contents = TestFiles.random(12_000, seed: 30)
+        var file = try await crafted.file("f", contents)
+        if how == "damaged chunk" {
+            let location = try #require(try await fixture.repository.loadIndex().chunks.location(of: file.content[0]))
+            let path = fixture.scratch.appending("repo/data/\(location.pack.hex.prefix(2))/\(location.pack.hex)")
+            let pack = try FileDescriptor.open(FilePath(path), .readWrite)
+            let offset = Int64(location.offset) + Int64(location.length / 2)
+            var byte = try pack.read(fromAbsoluteOffset: offset, count: 1)
+            byte[0] ^= 0xFF
+            try byte.withUnsafeBytes { try pack.writeAll(toAbsoluteOffset: offset, $0) }
+            try pack.close()
+        } else {
+            file.content = [Digest256(words: (9, 9, 9, 9))]
+        }
+        let snapshot = try await crafted.save(root: try await crafted.tree([file, try await crafted.file("ok", [1])]))
+
+        let target = fixture.scratch.appending("out")
+        try TestFiles.makeDirectory(TestFiles.bytes(target))
+        try TestFiles.makeDirectory(TestFiles.join(target, "f"))
+        try TestFiles.write(TestFiles.join(target, "f/mine"), Array("the user's".utf8))
+        let result = try await fixture.restore(snapshot.hex, into: target) { $0.deletesExtraneous = true }
+        #expect(result.problems.map(\.path) == [target + "/f"], "\(result.problems.map(\.message))")
+        #expect(try TestFiles.status(TestFiles.join(target, "f")).type == .directory)
+        #expect(try TestFiles.read(TestFiles.join(target, "f/mine")) == Array("the user's".utf8))
+        #expect(try TestFiles.names(TestFiles.bytes(target)) == Set(["f", "ok"].map { Array($0.utf8) }))
+    }
+
+    @Test("a readable file replaces the directory in its way once it is complete")
+    func directoryReplacedByCompleteFile() async throws {
+        let fixture = try await RestoreFixture(encrypted: false)
+        let crafted = CraftedSnapshot(repository: fixture.repository)
+        let snapshot = try await crafted.save(root: try await crafted.tree([try await crafted.file("f", Array("a file now".utf8))]))
+        let target = fixture.scratch.appending("out")
+        try TestFiles.makeDirectory(TestFiles.bytes(target))
+        try TestFiles.makeDirectory(TestFiles.join(target, "f"))
+        try TestFiles.write(TestFiles.join(target, "f/old"), [1])
+        let result = try await fixture.restore(snapshot.hex, into: target)
+        #expect(result.problems == [])
+        #expect(try TestFiles.read(TestFiles.join(target, "f")) == Array("a file now".utf8))
+        #expect(try TestFiles.names(TestFiles.bytes(target)) == [Array("f".utf8)])
+    }
 }
