@@ -201,7 +201,8 @@ struct RestoreDirectories: Sendable {
         entries[index].isNew = isNew
     }
 
-    /// The path of an entry in the target, for messages.
+    /// The path of an entry in the target, for messages: one line,
+    /// control bytes and invalid UTF-8 escaped (``PrintablePath``).
     ///
     /// - Parameters:
     ///   - directory: The directory holding the entry.
@@ -218,7 +219,7 @@ struct RestoreDirectories: Sendable {
             if bytes.last != UInt8(ascii: "/") { bytes.append(UInt8(ascii: "/")) }
             bytes += component
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return PrintablePath.escape(bytes)
     }
 }
 

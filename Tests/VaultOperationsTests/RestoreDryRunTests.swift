@@ -165,4 +165,24 @@ struct RestoreDryRunTests {
         // The directory where the link goes is not in the removals: it goes only once the link is made.
         #expect(removals == ["extraneous extra-dir", "extraneous extra.txt", "inTheWay sub", "leftover .vault-restore-abc-0-1"])
     }
+
+    @Test("paths in dry-run lines and problems are one line each: control bytes and invalid UTF-8 are escaped")
+    func hostileNamesEscaped() async throws {
+        let fixture = try await RestoreFixture()
+        let crafted = CraftedSnapshot(repository: fixture.repository)
+        let name = "evil\u{1b}[2J\nline\r"
+        var missing = try await crafted.file(name, [1, 2, 3])
+        missing.content = [Digest256(words: (5, 5, 5, 5))]
+        var invalid = try await crafted.file("x", [4])
+        invalid.name = [0x62, 0xFF, 0x0A]
+        let snapshot = try await crafted.save(root: try await crafted.tree([missing, invalid]))
+        let target = fixture.scratch.appending("target")
+        let dry = try await fixture.restore(snapshot.hex, into: target) { $0.isDryRun = true }
+        let preview = try #require(dry.preview)
+        #expect(preview.items.map(\.line) == ["write \(target)/b\\xff\\n"], "\(preview.items.map(\.line))")
+        #expect(dry.problems.map(\.path) == [target + "/evil\\x1b[2J\\nline\\r"])
+        for text in preview.items.map(\.line) + dry.problems.map(\.message) {
+            #expect(!text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "\(text.debugDescription)")
+        }
+    }
 }
