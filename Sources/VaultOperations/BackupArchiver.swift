@@ -382,9 +382,13 @@ final class BackupArchiver {
         node.ctime = node.mtime
         var content: [Digest256] = []
         var length = 0
-        var stream = ChunkStream(chunker: repository.chunker, source: source.read)
+        // Once interrupted, the input ends: the chunks already read (up to
+        // the chunker's whole buffer) are stored, then the interruption is
+        // thrown, and `finish` indexes them.
+        let read = source.read
+        let interrupt = self.interrupt
+        var stream = ChunkStream(chunker: repository.chunker) { buffer in interrupt.isRaised ? 0 : try read(buffer) }
         while true {
-            try interrupt.check()
             let next: (id: Digest256, copy: [UInt8]?, count: Int)? = try stream.next { bytes, _ in
                 let id = repository.identifier.id(of: bytes)
                 return (id, writer.reserve(id) ? Array(bytes) : nil, bytes.count)
@@ -399,6 +403,7 @@ final class BackupArchiver {
             }
             reportIfDue()
         }
+        try interrupt.check()
         node.content = content
         node.size = UInt64(length)
         summary.filesNew = 1

@@ -112,7 +112,7 @@ struct BackupCommand: AsyncParsableCommand {
         let interrupt = InterruptHandler.install()
         let reporter = BackupReporter(json: json)
         let backup = Backup(repository: opened, options: options, interrupt: interrupt) { reporter.progress($0) }
-        let stream: StandardInputSource? = stdin ? .standardInput(fileName: stdinFilename) : nil
+        let stream: StandardInputSource? = stdin ? .standardInput(fileName: stdinFilename, interrupt: interrupt) : nil
         let result = try await backup.run(stream: stream)
         reporter.finish(result)
         if result.manifest.suspect != nil {
