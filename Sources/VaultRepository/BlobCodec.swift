@@ -45,6 +45,9 @@ package struct BlobEncoder: ~Copyable {
     @discardableResult
     package mutating func encode(_ plaintext: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> BlobCodec {
         scratch.removeAll(keepingCapacity: true)
+        // Grow to exactly what this blob can need (codec byte + plaintext),
+        // not by doubling: the scratch stays within the largest chunk.
+        scratch.reserveCapacity(plaintext.count + 1)
         var codec = BlobCodec.raw
         if compressor != nil, !plaintext.isEmpty, !Self.looksIncompressible(plaintext) {
             scratch.append(BlobCodec.zlib.rawValue)
