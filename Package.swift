@@ -21,6 +21,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CLibdeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
@@ -30,7 +35,7 @@ let package = Package(
         .systemLibrary(name: "CLinuxShims"),
 
         // Leaf modules: they import nothing of ours.
-        .target(name: "VaultCodecs", dependencies: ["CZlib", "COpenSSL"]),
+        .target(name: "VaultCodecs", dependencies: ["CZlib", "CLibdeflate", "COpenSSL"]),
         .target(name: "VaultChunker"),
         .target(name: "VaultPOSIX", dependencies: ["CLinuxShims"]),
 

@@ -9,10 +9,11 @@ package enum BlobCodec: UInt8, Sendable {
 }
 
 /// Turns blob plaintexts into their stored form: compress when it pays,
-/// then seal. Holds a compressor, so each worker thread owns one.
+/// then seal. Holds a compressor (libdeflate, writing zlib streams), so
+/// each worker thread owns one.
 package struct BlobEncoder: ~Copyable {
     private let cipher: ObjectCipher
-    private var compressor: ZlibCompressor?
+    private var compressor: LibdeflateCompressor?
     private var scratch: [UInt8] = []
 
     /// Creates an encoder for a repository's cipher and compression setting.
@@ -20,7 +21,7 @@ package struct BlobEncoder: ~Copyable {
         self.cipher = cipher
         switch compression {
         case .none: compressor = nil
-        case .zlib(let level): compressor = try! ZlibCompressor(level: level)
+        case .zlib(let level): compressor = try! LibdeflateCompressor(level: level)
         }
     }
 
@@ -44,11 +45,14 @@ package struct BlobEncoder: ~Copyable {
     @discardableResult
     package mutating func encode(_ plaintext: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> BlobCodec {
         scratch.removeAll(keepingCapacity: true)
+        // Grow to exactly what this blob can need (codec byte + plaintext),
+        // not by doubling: the scratch stays within the largest chunk.
+        scratch.reserveCapacity(plaintext.count + 1)
         var codec = BlobCodec.raw
         if compressor != nil, !plaintext.isEmpty, !Self.looksIncompressible(plaintext) {
             scratch.append(BlobCodec.zlib.rawValue)
-            compressor!.compress(plaintext, appendingTo: &scratch)
-            if scratch.count - 1 < plaintext.count {
+            // Compressed only if it comes out smaller than the plaintext.
+            if compressor!.compress(plaintext, appendingTo: &scratch, limit: plaintext.count - 1) {
                 codec = .zlib
             } else {
                 scratch.removeAll(keepingCapacity: true)
@@ -67,14 +71,12 @@ package struct BlobEncoder: ~Copyable {
 package struct BlobDecoder: ~Copyable {
     private let cipher: ObjectCipher
     private let identifier: BlobIdentifier
-    private var decompressor: ZlibDecompressor
+    private let decompressor = LibdeflateDecompressor()
 
     /// Creates a decoder for a repository's keys.
     package init(cipher: ObjectCipher, identifier: BlobIdentifier) {
         self.cipher = cipher
         self.identifier = identifier
-        // Fails only when zlib cannot allocate its state.
-        self.decompressor = try! ZlibDecompressor()
     }
 
     /// Decodes a stored blob and checks that its plaintext has the expected ID.
