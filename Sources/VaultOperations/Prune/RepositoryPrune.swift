@@ -1,0 +1,254 @@
+import VaultCodecs
+import VaultRepository
+import VaultStorage
+
+/// `vault prune`: removes the data no snapshot uses.
+///
+/// Under the exclusive lock: load the index files and list the packs, mark
+/// every blob the snapshots reach (``PruneReachability``), compute the
+/// ``PrunePlan``, and execute it in the order that keeps the repository
+/// whole at every instant (docs/format.md, "Prune"):
+///
+/// 1. write the repacked packs (each blob copied as stored, after checking
+///    that it opens and matches its ID);
+/// 2. write the new index files: all but the last supersede nothing, the
+///    last supersedes every old index file, so until it exists the old
+///    index is in effect, and once it exists the new one is;
+/// 3. delete the old index files;
+/// 4. delete the packs no index names any more, and stale temporary files.
+///
+/// Killed at any instant, the repository verifies: before step 2 completes
+/// the old index and all its packs are intact (new packs are unindexed
+/// extras); after it, the new index names only packs that exist, and what
+/// is left over is unindexed packs, which the next prune removes.
+package struct RepositoryPrune {
+    package var repository: Repository
+    package var options: PruneOptions
+    /// Raised by Ctrl-C or SIGTERM; checked between steps and packs.
+    package var interrupt: InterruptFlag
+
+    /// The most pack records one new index file holds.
+    static let packsPerIndexFile = 4096
+
+    package init(repository: Repository, options: PruneOptions, interrupt: InterruptFlag = InterruptFlag()) {
+        self.repository = repository
+        self.options = options
+        self.interrupt = interrupt
+    }
+
+    /// Plans and (unless a dry run) executes, under the exclusive lock.
+    ///
+    /// - Parameter removedSnapshots: For the report: how many snapshots the
+    ///   `forget` before this prune removed.
+    /// - Throws: ``RepositoryError``: `.locked` naming the holder; `.damaged`
+    ///   when packs or blobs are missing or damaged (naming the affected
+    ///   snapshots) and ``PruneOptions/ignoreDamaged`` is not set.
+    ///   ``OperationError`` `.interrupted`.
+    package func run(removedSnapshots: Int = 0) async throws -> PruneReport {
+        try await PruneLockScope.exclusive(repository) { lock in
+            try await run(lock: lock, removedSnapshots: removedSnapshots)
+        }
+    }
+
+    /// Computes the plan without the lock's protection against writers (for
+    /// tests and `--dry-run` callers that hold the lock themselves).
+    func plan(lock: PruneLockScope.HeldLock?) async throws -> (plan: PrunePlan, index: Repository.IndexFiles) {
+        let index = try await repository.loadIndexFiles()
+        var storedPacks: [Digest256: PrunePlan.StoredPack] = [:]
+        for info in try await repository.list(.data) {
+            guard let id = Digest256(hex: info.name.name) else { continue }
+            storedPacks[id] = PrunePlan.StoredPack(size: info.size, modified: Self.modificationTime(of: info))
+        }
+        let packs = index.packs
+        var walk = PruneReachability(repository: repository, packs: packs, isPresent: { storedPacks[$0.id]?.size == $0.size }, lock: lock)
+        let snapshots = try await repository.list(.snapshots).compactMap { Digest256(hex: $0.name.name) }
+        try await walk.mark(snapshots)
+        try interrupt.check()
+        var used = walk.used
+        if walk.damage.unreadableTrees {
+            // Unknown subtrees may name any blob: nothing can be proved unused.
+            for pack in packs {
+                for blob in pack.blobs { used.insert(PruneBlobKey(blob.type, blob.id)) }
+            }
+        }
+        let plan = PrunePlan(used: used, indexedPacks: packs, storedPacks: storedPacks, damage: walk.damage, options: options, now: .now())
+        return (plan, index)
+    }
+
+    /// When the storage last modified an object, if it says. (The storage
+    /// listing does not carry modification times yet; then unindexed packs
+    /// are protected by the exclusive lock alone.)
+    static func modificationTime(of info: ObjectInfo) -> Timestamp? {
+        nil
+    }
+
+    private func run(lock: PruneLockScope.HeldLock, removedSnapshots: Int) async throws -> PruneReport {
+        let (plan, index) = try await plan(lock: lock)
+        if !plan.damage.isEmpty, !options.ignoreDamaged {
+            throw RepositoryError(.damaged, Self.damageMessage(plan.damage))
+        }
+        var report = PruneReport()
+        report.removedSnapshots = removedSnapshots
+        report.dryRun = options.dryRun
+        report.deletedPacks = plan.delete.count
+        report.deletedBytes = plan.delete.values.reduce(0, +)
+        report.deletedUnindexedPacks = plan.deleteUnindexed.count
+        report.deletedUnindexedBytes = plan.deleteUnindexed.values.reduce(0, +)
+        report.repackedPacks = plan.repack.count
+        report.repackedBytes = plan.repackedBytes
+        report.keptPacks = plan.keep.count
+        report.sizeBefore = plan.sizeBefore
+        report.sizeAfter = plan.estimatedSizeAfter
+        report.usedBytes = plan.usedBytes
+        report.unusedBytesAfter = plan.unusedBytesAfter
+        report.affectedSnapshots = plan.damage.affectedSnapshots.sorted()
+        report.damagedPacksKept = plan.damagedKept.count
+        report.unindexedPacksKept = plan.keepUnindexed.count
+        if options.dryRun {
+            return report
+        }
+        try await execute(plan, oldIndexFiles: index.all, lock: lock, report: &report)
+        return report
+    }
+
+    /// The refusal message: what is lost and which snapshots it affects.
+    static func damageMessage(_ damage: PrunePlan.Damage) -> String {
+        let snapshots = damage.affectedSnapshots.sorted().map(\.shortHex)
+        let shown = snapshots.prefix(10).joined(separator: ", ") + (snapshots.count > 10 ? ", …" : "")
+        var what: [String] = []
+        if !damage.lostBlobs.isEmpty {
+            what.append("\(damage.lostBlobs.count) blob\(damage.lostBlobs.count == 1 ? " is" : "s are") missing or unreadable")
+        }
+        if damage.unreadableTrees, damage.lostBlobs.isEmpty {
+            what.append("a snapshot cannot be read")
+        }
+        return "the repository is damaged: \(what.joined(separator: ", ")), affecting snapshot\(snapshots.count == 1 ? "" : "s") \(shown); "
+            + "prune changed nothing (run 'vault verify --read-data'; repair from a mirror, or forget the affected snapshots; "
+            + "--ignore-damaged prunes keeping everything that cannot be proved unused)"
+    }
+
+    // MARK: Execution
+
+    private func execute(_ plan: PrunePlan, oldIndexFiles: [Digest256], lock: PruneLockScope.HeldLock, report: inout PruneReport) async throws {
+        var newRecords = plan.keep
+        var repackedAway: [Digest256: Int64] = [:]
+
+        // 1. Repacked packs.
+        if !plan.repack.isEmpty {
+            var repacker = PackRepacker(repository: repository)
+            var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier)
+            for entry in plan.repack {
+                try interrupt.check()
+                try await lock.refreshIfDue()
+                guard let blobs = try await readCheckedUnlessIgnored(entry, decoder: &decoder) else {
+                    // Damaged, and --ignore-damaged: keep the pack whole, it cannot be proved safe to drop.
+                    newRecords.append(entry.record)
+                    report.repackedPacks -= 1
+                    report.repackedBytes -= entry.size
+                    report.damagedPacksKept += 1
+                    continue
+                }
+                for (blob, stored) in blobs {
+                    try await repacker.add(type: blob.type, id: blob.id, rawLength: blob.rawLength, stored: stored)
+                }
+                repackedAway[entry.pack] = entry.size
+            }
+            try await repacker.flush()
+            for pack in repacker.stored {
+                newRecords.append(IndexFile.Pack(
+                    id: pack.id, size: pack.size,
+                    blobs: pack.blobs.map { IndexFile.Blob(id: $0.id, type: $0.location.type, offset: $0.location.offset, length: $0.location.length, rawLength: $0.location.rawLength) }
+                ))
+                report.writtenPacks += 1
+                report.writtenBytes += pack.size
+            }
+        }
+
+        // 2. New index files; only the last supersedes the old ones.
+        if plan.changesIndex {
+            try interrupt.check()
+            try await lock.refreshIfDue()
+            newRecords.sort { $0.id < $1.id }
+            var chunks: [[IndexFile.Pack]] = stride(from: 0, to: newRecords.count, by: Self.packsPerIndexFile).map {
+                Array(newRecords[$0..<min($0 + Self.packsPerIndexFile, newRecords.count)])
+            }
+            if chunks.isEmpty { chunks = [[]] }
+            var written: Set<Digest256> = []
+            for (position, packs) in chunks.enumerated() {
+                let isLast = position == chunks.count - 1
+                let file = IndexFile(supersedes: isLast ? oldIndexFiles.filter { !written.contains($0) } : [], packs: packs)
+                written.insert(try await repository.saveIndex(file))
+                report.indexFilesWritten += 1
+            }
+
+            // 3. Old index files.
+            for id in oldIndexFiles where !written.contains(id) {
+                try interrupt.check()
+                try await repository.removeObject(try! ObjectName(kind: .index, name: id.hex))
+                report.indexFilesRemoved += 1
+            }
+        }
+
+        // 4. Packs no index names any more.
+        var doomed = plan.delete.merging(repackedAway) { first, _ in first }
+        doomed.merge(plan.deleteUnindexed) { first, _ in first }
+        for id in doomed.keys.sorted() {
+            try interrupt.check()
+            try await lock.refreshIfDue()
+            try await repository.removeObject(try! ObjectName(kind: .data, name: id.hex))
+        }
+        if let local = repository.storage as? LocalDirectoryStorage {
+            do {
+                report.temporaryFilesRemoved = try await local.removeStaleTemporaryFiles(olderThan: options.safetyMargin)
+            } catch {
+                throw RepositoryError(error)
+            }
+        }
+        report.sizeAfter = report.sizeBefore - report.deletedBytes - report.deletedUnindexedBytes - report.repackedBytes + report.writtenBytes
+    }
+
+    /// ``readChecked(_:decoder:)``, but `nil` for a damaged pack when damage is ignored.
+    private func readCheckedUnlessIgnored(
+        _ entry: PrunePlan.Repack, decoder: inout BlobDecoder
+    ) async throws(RepositoryError) -> [(IndexFile.Blob, ArraySlice<UInt8>)]? {
+        do {
+            return try await readChecked(entry, decoder: &decoder)
+        } catch {
+            guard error.code == .damaged, options.ignoreDamaged else { throw error }
+            return nil
+        }
+    }
+
+    /// Reads the used blobs of a pack to repack and checks each one opens
+    /// and matches its ID, returning them as stored.
+    private func readChecked(
+        _ entry: PrunePlan.Repack, decoder: inout BlobDecoder
+    ) async throws(RepositoryError) -> [(IndexFile.Blob, ArraySlice<UInt8>)] {
+        guard let first = entry.blobs.first, let last = entry.blobs.last else { return [] }
+        let start = Int64(first.offset)
+        let end = Int64(last.offset) + Int64(last.length)
+        guard start < end, end <= entry.size else {
+            throw RepositoryError(.damaged, "pack \(entry.pack.shortHex) is damaged: its index records lie outside the pack")
+        }
+        let bytes = try await repository.loadPackRange(entry.pack, start..<end)
+        var result: [(IndexFile.Blob, ArraySlice<UInt8>)] = []
+        result.reserveCapacity(entry.blobs.count)
+        for blob in entry.blobs {
+            let lower = Int(Int64(blob.offset) - start)
+            let upper = lower + Int(blob.length)
+            guard lower >= 0, upper <= bytes.count else {
+                throw RepositoryError(.damaged, "pack \(entry.pack.shortHex) is damaged: blob \(blob.id.shortHex) lies outside the pack")
+            }
+            let stored = bytes[lower..<upper]
+            do {
+                _ = try stored.withUnsafeBytes { buffer throws(RepositoryError) in
+                    try decoder.decode(buffer, id: blob.id, rawLength: Int(blob.rawLength))
+                }
+            } catch {
+                throw RepositoryError(.damaged, "pack \(entry.pack.shortHex): \(error); prune deleted nothing of it")
+            }
+            result.append((blob, stored))
+        }
+        return result
+    }
+}
