@@ -59,7 +59,7 @@ package struct SnapshotForget {
             throw OperationError(.invalidArgument, "no snapshot IDs and no --keep-* rule given: refusing to forget (forgetting everything is never a default)")
         }
         return try await PruneLockScope.exclusive(repository) { _ in
-            let outcome = try await decide(try await repository.snapshots())
+            let outcome = try decide(try await repository.snapshots())
             if !options.dryRun {
                 for id in outcome.removed {
                     try await removeSnapshot(id)

@@ -60,6 +60,13 @@ package struct SnapshotGroupKey: Sendable, Hashable, CustomStringConvertible {
     package var paths: [String]?
     package var tags: [String]?
 
+    /// A key; all `nil` is the one group of every snapshot.
+    package init(host: String? = nil, paths: [String]? = nil, tags: [String]? = nil) {
+        self.host = host
+        self.paths = paths
+        self.tags = tags
+    }
+
     /// `host laptop, paths /home/ada, tags daily` (or `all snapshots`).
     package var description: String {
         var parts: [String] = []

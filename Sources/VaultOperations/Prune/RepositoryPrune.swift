@@ -26,6 +26,9 @@ package struct RepositoryPrune {
     package var options: PruneOptions
     /// Raised by Ctrl-C or SIGTERM; checked between steps and packs.
     package var interrupt: InterruptFlag
+    /// Snapshots to treat as gone (`forget --prune --dry-run` plans as if
+    /// the forget had happened).
+    package var excludedSnapshots: Set<Digest256> = []
 
     /// The most pack records one new index file holds.
     static let packsPerIndexFile = 4096
@@ -61,7 +64,7 @@ package struct RepositoryPrune {
         }
         let packs = index.packs
         var walk = PruneReachability(repository: repository, packs: packs, isPresent: { storedPacks[$0.id]?.size == $0.size }, lock: lock)
-        let snapshots = try await repository.list(.snapshots).compactMap { Digest256(hex: $0.name.name) }
+        let snapshots = try await repository.list(.snapshots).compactMap { Digest256(hex: $0.name.name) }.filter { !excludedSnapshots.contains($0) }
         try await walk.mark(snapshots)
         try interrupt.check()
         var used = walk.used
