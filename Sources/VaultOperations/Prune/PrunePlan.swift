@@ -13,8 +13,10 @@ import VaultRepository
 ///   (``PruneOptions/maximumRepackSize``) allows; its used blobs are copied
 ///   as stored into new packs;
 /// - **keep**: the rest, including every pack that is missing or has the
-///   wrong size but holds a used blob (only with `--ignore-damaged`: without
-///   it, prune refuses to run on a damaged repository).
+///   wrong size but holds a used blob that no present pack holds (only with
+///   `--ignore-damaged`: without it, prune refuses to run on a damaged
+///   repository). A missing pack whose used blobs all have present copies
+///   loses its index record; a present one of the wrong size is deleted.
 ///
 /// A used blob stored more than once keeps one copy: the one in the
 /// present pack with the most used bytes (ties: the smaller pack ID, then
@@ -136,8 +138,13 @@ package struct PrunePlan: Sendable {
         var candidates: [(pack: IndexFile.Pack, used: [IndexFile.Blob], usedBytes: Int64, unusedBytes: Int64)] = []
         for pack in packs {
             guard isPresent(pack) else {
-                let holdsUsed = pack.blobs.contains { used.contains(PruneBlobKey($0.type, $0.id)) }
-                if holdsUsed {
+                // Kept when it holds a used blob no present pack has: the
+                // index record is all that is left of it.
+                let holdsLostBlob = pack.blobs.contains { blob in
+                    let key = PruneBlobKey(blob.type, blob.id)
+                    return used.contains(key) && chosen[key] == nil
+                }
+                if holdsLostBlob {
                     keep.append(pack)
                     damagedKept.append(pack.id)
                 } else if let stored = storedPacks[pack.id] {
