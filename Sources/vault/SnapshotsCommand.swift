@@ -13,7 +13,8 @@ struct SnapshotsCommand: AsyncParsableCommand {
             Columns: ID (the first 8 hex digits; any unique prefix names a snapshot), Time (when the backup \
             started, in local time: set TZ=UTC for UTC), Host, Kind (full, incremental or differential), Parent \
             (the snapshot unchanged files were taken from), Paths, Size (the total size of the snapshot's files) \
-            and Tags. An incomplete snapshot (some files could not be read) has Kind followed by '!'.
+            and Tags. An incomplete snapshot (some files could not be read) has Kind followed by '!'; a differential \
+            snapshot whose full base snapshot was forgotten shows '(base gone)' (it still restores on its own).
 
             Filters combine: --host, --tag and --path may each be repeated; a snapshot is listed when its host is \
             one of the --host values, it has at least one of the --tag values, and it includes every --path.
@@ -36,12 +37,13 @@ struct SnapshotsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let opened = try await repository.openRepository()
-        let snapshots = filter.filter.apply(to: try await opened.snapshots())
+        let all = try await opened.snapshots()
+        let snapshots = filter.filter.apply(to: all)
         if json {
             JSONDocument.print(try snapshots.map(Self.jsonObject))
             return
         }
-        Self.printTable(snapshots)
+        Self.printTable(snapshots, existing: Set(all.map(\.id)))
     }
 
     /// A snapshot as JSON: the manifest's fields and its ID.
@@ -52,12 +54,16 @@ struct SnapshotsCommand: AsyncParsableCommand {
         return object
     }
 
-    static func printTable(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)]) {
+    /// - Parameter existing: Every snapshot's ID, to mark a differential
+    ///   whose base was forgotten (`differential (base gone)`).
+    static func printTable(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)], existing: Set<Digest256>? = nil) {
         var rows = [["ID", "Time", "Host", "Kind", "Parent", "Paths", "Size", "Tags"]]
         for (id, manifest) in snapshots {
             rows.append([
                 id.shortHex, DisplayTime.format(manifest.time, in: .local), manifest.host,
-                manifest.kind.rawValue + (manifest.incomplete ? "!" : ""), manifest.parent?.shortHex ?? "",
+                manifest.kind.rawValue + (manifest.incomplete ? "!" : "")
+                    + (manifest.kind == .differential && manifest.base.map { existing?.contains($0) == false } == true ? " (base gone)" : ""),
+                manifest.parent?.shortHex ?? "",
                 manifest.paths.joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
                 manifest.tags.joined(separator: ","),
             ])

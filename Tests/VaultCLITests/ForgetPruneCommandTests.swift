@@ -106,4 +106,25 @@ struct ForgetPruneCommandTests {
         #expect(pruned.status == 0, "\(pruned.standardError)")
         #expect(try vault.run(["snapshots", "-r", setup.repo]).standardOutput.contains("4 snapshots"))
     }
+
+    @Test("a differential snapshot whose full base is forgotten shows as such and still restores")
+    func differentialWithoutBase() throws {
+        let setup = try Setup(vault)
+        let full = try vault.run(["backup", "-r", setup.repo, "--full", setup.source, "--json"])
+        #expect(full.status == 0)
+        try Data("changed".utf8).write(to: URL(fileURLWithPath: setup.source + "/second"))
+        #expect(try vault.run(["backup", "-r", setup.repo, "--differential", setup.source]).status == 0)
+        let summary = try #require(full.standardOutput.split(separator: "\n").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
+        let fullID = try #require(object["snapshot_id"] as? String)
+        let forgotten = try vault.run(["forget", "-r", setup.repo, fullID, "--prune"])
+        #expect(forgotten.status == 0, "\(forgotten.standardError)")
+        let listing = try vault.run(["snapshots", "-r", setup.repo])
+        #expect(listing.standardOutput.contains("differential (base gone)"), "\(listing.standardOutput)")
+        let target = setup.directory.appending("restored")
+        let restored = try vault.run(["restore", "-r", setup.repo, "--snapshot", "latest", "--target", target, "--verify"])
+        #expect(restored.status == 0, "\(restored.standardError)")
+        #expect(FileManager.default.contents(atPath: target + setup.source + "/second") == Data("changed".utf8))
+        #expect(try vault.run(["verify", "-r", setup.repo, "--read-data"]).status == 0)
+    }
 }
