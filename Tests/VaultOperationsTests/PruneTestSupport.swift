@@ -140,7 +140,7 @@ struct PruneScenario {
             let enumerator = FileManager.default.enumerator(atPath: target)
             while let relative = enumerator?.nextObject() as? String {
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: target + "/" + relative, isDirectory: &isDirectory)
+                _ = FileManager.default.fileExists(atPath: target + "/" + relative, isDirectory: &isDirectory)
                 if !isDirectory.boolValue {
                     restored[relative] = try [UInt8](Data(contentsOf: URL(fileURLWithPath: target + "/" + relative)))
                 }

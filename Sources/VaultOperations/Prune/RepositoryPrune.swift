@@ -30,9 +30,6 @@ package struct RepositoryPrune {
     /// the forget had happened).
     package var excludedSnapshots: Set<Digest256> = []
 
-    /// The most pack records one new index file holds.
-    static let packsPerIndexFile = 4096
-
     package init(repository: Repository, options: PruneOptions, interrupt: InterruptFlag = InterruptFlag()) {
         self.repository = repository
         self.options = options
@@ -133,73 +130,33 @@ package struct RepositoryPrune {
     // MARK: Execution
 
     private func execute(_ plan: PrunePlan, oldIndexFiles: [Digest256], lock: PruneLockScope.HeldLock, report: inout PruneReport) async throws {
-        var newRecords = plan.keep
-        var repackedAway: [Digest256: Int64] = [:]
+        let execution = PruneExecution(repository: repository, ignoreDamaged: options.ignoreDamaged, interrupt: interrupt, lock: lock)
 
         // 1. Repacked packs.
-        if !plan.repack.isEmpty {
-            var repacker = PackRepacker(repository: repository)
-            var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier)
-            for entry in plan.repack {
-                try interrupt.check()
-                try await lock.refreshIfDue()
-                guard let blobs = try await readCheckedUnlessIgnored(entry, decoder: &decoder) else {
-                    // Damaged, and --ignore-damaged: keep the pack whole, it cannot be proved safe to drop.
-                    newRecords.append(entry.record)
-                    report.repackedPacks -= 1
-                    report.repackedBytes -= entry.size
-                    report.damagedPacksKept += 1
-                    continue
-                }
-                for (blob, stored) in blobs {
-                    try await repacker.add(type: blob.type, id: blob.id, rawLength: blob.rawLength, stored: stored)
-                }
-                repackedAway[entry.pack] = entry.size
-            }
-            try await repacker.flush()
-            for pack in repacker.stored {
-                newRecords.append(IndexFile.Pack(
-                    id: pack.id, size: pack.size,
-                    blobs: pack.blobs.map { IndexFile.Blob(id: $0.id, type: $0.location.type, offset: $0.location.offset, length: $0.location.length, rawLength: $0.location.rawLength) }
-                ))
-                report.writtenPacks += 1
-                report.writtenBytes += pack.size
-            }
+        let repacked = try await execution.repack(plan.repack)
+        for entry in repacked.damaged {
+            report.repackedPacks -= 1
+            report.repackedBytes -= entry.size
+            report.damagedPacksKept += 1
         }
+        report.writtenPacks = repacked.written.count
+        report.writtenBytes = repacked.written.reduce(0) { $0 + $1.size }
 
-        // 2. New index files; only the last supersedes the old ones.
+        // 2. New index files, only the last superseding the old ones; 3. the old index files.
         if plan.changesIndex {
             try interrupt.check()
-            try await lock.refreshIfDue()
-            newRecords.sort { $0.id < $1.id }
-            var chunks: [[IndexFile.Pack]] = stride(from: 0, to: newRecords.count, by: Self.packsPerIndexFile).map {
-                Array(newRecords[$0..<min($0 + Self.packsPerIndexFile, newRecords.count)])
-            }
-            if chunks.isEmpty { chunks = [[]] }
-            var written: Set<Digest256> = []
-            for (position, packs) in chunks.enumerated() {
-                let isLast = position == chunks.count - 1
-                let file = IndexFile(supersedes: isLast ? oldIndexFiles.filter { !written.contains($0) } : [], packs: packs)
-                written.insert(try await repository.saveIndex(file))
-                report.indexFilesWritten += 1
-            }
-
-            // 3. Old index files.
-            for id in oldIndexFiles where !written.contains(id) {
-                try interrupt.check()
-                try await repository.removeObject(try! ObjectName(kind: .index, name: id.hex))
-                report.indexFilesRemoved += 1
-            }
+            let records = plan.keep + repacked.damaged.map(\.record) + repacked.written
+            let written = try await execution.writeIndex(records, superseding: oldIndexFiles)
+            report.indexFilesWritten = written.count
+            let old = oldIndexFiles.filter { !written.contains($0) }
+            try await execution.remove(old.map { try! ObjectName(kind: .index, name: $0.hex) })
+            report.indexFilesRemoved = old.count
         }
 
-        // 4. Packs no index names any more.
-        var doomed = plan.delete.merging(repackedAway) { first, _ in first }
-        doomed.merge(plan.deleteUnindexed) { first, _ in first }
-        for id in doomed.keys.sorted() {
-            try interrupt.check()
-            try await lock.refreshIfDue()
-            try await repository.removeObject(try! ObjectName(kind: .data, name: id.hex))
-        }
+        // 4. Packs no index names any more, then stale temporary files.
+        var doomed = Set(plan.delete.keys).union(plan.deleteUnindexed.keys)
+        doomed.formUnion(plan.repack.map(\.pack).filter { pack in !repacked.damaged.contains { $0.pack == pack } })
+        try await execution.remove(doomed.sorted().map { try! ObjectName(kind: .data, name: $0.hex) })
         if let local = repository.storage as? LocalDirectoryStorage {
             do {
                 report.temporaryFilesRemoved = try await local.removeStaleTemporaryFiles(olderThan: options.safetyMargin)
@@ -208,50 +165,5 @@ package struct RepositoryPrune {
             }
         }
         report.sizeAfter = report.sizeBefore - report.deletedBytes - report.deletedUnindexedBytes - report.repackedBytes + report.writtenBytes
-    }
-
-    /// ``readChecked(_:decoder:)``, but `nil` for a damaged pack when damage is ignored.
-    private func readCheckedUnlessIgnored(
-        _ entry: PrunePlan.Repack, decoder: inout BlobDecoder
-    ) async throws(RepositoryError) -> [(IndexFile.Blob, ArraySlice<UInt8>)]? {
-        do {
-            return try await readChecked(entry, decoder: &decoder)
-        } catch {
-            guard error.code == .damaged, options.ignoreDamaged else { throw error }
-            return nil
-        }
-    }
-
-    /// Reads the used blobs of a pack to repack and checks each one opens
-    /// and matches its ID, returning them as stored.
-    private func readChecked(
-        _ entry: PrunePlan.Repack, decoder: inout BlobDecoder
-    ) async throws(RepositoryError) -> [(IndexFile.Blob, ArraySlice<UInt8>)] {
-        guard let first = entry.blobs.first, let last = entry.blobs.last else { return [] }
-        let start = Int64(first.offset)
-        let end = Int64(last.offset) + Int64(last.length)
-        guard start < end, end <= entry.size else {
-            throw RepositoryError(.damaged, "pack \(entry.pack.shortHex) is damaged: its index records lie outside the pack")
-        }
-        let bytes = try await repository.loadPackRange(entry.pack, start..<end)
-        var result: [(IndexFile.Blob, ArraySlice<UInt8>)] = []
-        result.reserveCapacity(entry.blobs.count)
-        for blob in entry.blobs {
-            let lower = Int(Int64(blob.offset) - start)
-            let upper = lower + Int(blob.length)
-            guard lower >= 0, upper <= bytes.count else {
-                throw RepositoryError(.damaged, "pack \(entry.pack.shortHex) is damaged: blob \(blob.id.shortHex) lies outside the pack")
-            }
-            let stored = bytes[lower..<upper]
-            do {
-                _ = try stored.withUnsafeBytes { buffer throws(RepositoryError) in
-                    try decoder.decode(buffer, id: blob.id, rawLength: Int(blob.rawLength))
-                }
-            } catch {
-                throw RepositoryError(.damaged, "pack \(entry.pack.shortHex): \(error); prune deleted nothing of it")
-            }
-            result.append((blob, stored))
-        }
-        return result
     }
 }
