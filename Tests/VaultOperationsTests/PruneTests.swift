@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import VaultCodecs
-import VaultOperations
 import VaultRepository
 import VaultStorage
 import VaultTestSupport
+
+@testable import VaultOperations
 
 @Suite("Forget and prune")
 struct PruneTests {
@@ -298,5 +299,39 @@ struct PruneTests {
             try await expectVerifiesClean(survivor, context + ", after the second prune")
         }
         try await scenario.expectKeptSnapshotsRestore(try await Repository.open(try LocalDirectoryStorage(at: work)) { () throws(RepositoryError) in "pw" })
+    }
+
+    /// A used blob in a pack to repack is damaged (one byte flipped): prune
+    /// stops before changing the index, so nothing is lost; with
+    /// --ignore-damaged it keeps that pack whole and prunes the rest.
+    @Test func aDamagedBlobInAPackToRepackStopsPrune() async throws {
+        let scenario = try await PruneScenario.make(bigFileSize: 300_000)
+        _ = try await scenario.forgetAllButLastTwo()
+        var options = PruneOptions()
+        options.maximumUnused = .percent(0)
+        let (plan, _) = try await RepositoryPrune(repository: scenario.repository, options: options).plan(lock: nil)
+        let victim = try #require(plan.repack.first)
+        let blob = try #require(victim.blobs.first)
+        let path = scenario.repositoryPath + "/data/" + String(victim.pack.hex.prefix(2)) + "/" + victim.pack.hex
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[Int(blob.offset) + Int(blob.length) / 2] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let indexBefore = try await scenario.repository.list(.index).map(\.name)
+
+        let error = await #expect(throws: RepositoryError.self) {
+            try await RepositoryPrune(repository: scenario.repository, options: options).run()
+        }
+        #expect(error?.code == .damaged)
+        #expect(error?.message.contains(victim.pack.shortHex) == true)
+        #expect(try await scenario.repository.list(.index).map(\.name) == indexBefore, "the index is untouched")
+        #expect(try await scenario.repository.storage.exists(try ObjectName(kind: .data, name: victim.pack.hex)))
+
+        options.ignoreDamaged = true
+        let report = try await RepositoryPrune(repository: scenario.repository, options: options).run()
+        #expect(report.damagedPacksKept == 1)
+        #expect(try await scenario.repository.storage.exists(try ObjectName(kind: .data, name: victim.pack.hex)))
+        let verify = try await RepositoryVerifier(repository: scenario.repository, readData: .all).run()
+        #expect(verify.findings.filter { $0.severity == .error }.allSatisfy { $0.description.contains(victim.pack.shortHex) })
+        #expect(verify.hasDamage, "the flipped byte is still reported, never hidden")
     }
 }
