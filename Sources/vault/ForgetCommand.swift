@@ -133,6 +133,14 @@ struct ForgetCommand: AsyncParsableCommand {
     }
 
     static func printText(_ outcome: SnapshotForget.Outcome, dryRun: Bool) {
+        for id in outcome.removedUnreadable {
+            print("\(dryRun ? "would remove" : "remove") unreadable snapshot \(id.shortHex)")
+        }
+        let untouched = outcome.unreadable.filter { !outcome.removedUnreadable.contains($0) }
+        if !untouched.isEmpty, outcome.removedUnreadable.isEmpty {
+            StandardError.line("vault: \(untouched.count) snapshot\(untouched.count == 1 ? " cannot be read and was" : "s cannot be read and were") left alone: "
+                + untouched.map(\.shortHex).joined(separator: ", ") + " (run 'vault verify'; forget them by ID)")
+        }
         for group in outcome.groups {
             if !group.kept.isEmpty || group.key != SnapshotGroupKey() {
                 print("snapshots of \(group.key):")
@@ -173,7 +181,10 @@ struct ForgetCommand: AsyncParsableCommand {
                 },
             ]
         }
-        return ["groups": groups, "removed": outcome.removed.count, "dryRun": dryRun]
+        return [
+            "groups": groups, "removed": outcome.removed.count, "dryRun": dryRun,
+            "unreadable": outcome.unreadable.map(\.hex), "removedUnreadable": outcome.removedUnreadable.map(\.hex),
+        ]
     }
 }
 

@@ -334,4 +334,36 @@ struct PruneTests {
         #expect(verify.findings.filter { $0.severity == .error }.allSatisfy { $0.description.contains(victim.pack.shortHex) })
         #expect(verify.hasDamage, "the flipped byte is still reported, never hidden")
     }
+
+    /// A damaged snapshot: a policy leaves it alone, prune refuses while it
+    /// is there (its trees are unknown), and forgetting it by ID works.
+    @Test func aDamagedSnapshotIsForgottenOnlyByID() async throws {
+        let scenario = try await PruneScenario.make(bigFileSize: 100_000)
+        let damaged = try #require(scenario.snapshots.first?.id)
+        let path = scenario.repositoryPath + "/snapshots/" + damaged.hex
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 1
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        var policy = SnapshotForget.Options()
+        policy.policy.last = 2
+        let outcome = try await SnapshotForget(repository: scenario.repository, options: policy).run()
+        #expect(outcome.unreadable == [damaged])
+        #expect(outcome.removed.count == 3, "the five readable snapshots but the newest two")
+        #expect(try await scenario.repository.storage.exists(try ObjectName(kind: .snapshots, name: damaged.hex)))
+
+        let refusal = await #expect(throws: RepositoryError.self) {
+            try await RepositoryPrune(repository: scenario.repository, options: PruneOptions()).run()
+        }
+        #expect(refusal?.message.contains(damaged.shortHex) == true)
+
+        var byID = SnapshotForget.Options()
+        byID.references = [try SnapshotReference(parsing: String(damaged.hex.prefix(10)))]
+        let removed = try await SnapshotForget(repository: scenario.repository, options: byID).run()
+        #expect(removed.removedUnreadable == [damaged])
+        #expect(!(try await scenario.repository.storage.exists(try ObjectName(kind: .snapshots, name: damaged.hex))))
+        _ = try await RepositoryPrune(repository: scenario.repository, options: PruneOptions()).run()
+        try await expectVerifiesClean(scenario.repository)
+        try await scenario.expectKeptSnapshotsRestore(scenario.repository)
+    }
 }

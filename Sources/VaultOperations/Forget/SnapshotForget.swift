@@ -37,8 +37,12 @@ package struct SnapshotForget {
     package struct Outcome: Sendable {
         /// One entry per group (one group "explicit IDs" when IDs were given).
         package var groups: [Group] = []
+        /// Snapshots that cannot be read (damaged): a policy leaves them alone.
+        package var unreadable: [Digest256] = []
+        /// Unreadable snapshots removed because their IDs were given.
+        package var removedUnreadable: [Digest256] = []
         /// Every snapshot removed, or to remove with a dry run.
-        package var removed: [Digest256] { groups.flatMap { $0.removed.map(\.id) } }
+        package var removed: [Digest256] { groups.flatMap { $0.removed.map(\.id) } + removedUnreadable }
     }
 
     package var repository: Repository
@@ -59,7 +63,17 @@ package struct SnapshotForget {
             throw OperationError(.invalidArgument, "no snapshot IDs and no --keep-* rule given: refusing to forget (forgetting everything is never a default)")
         }
         return try await PruneLockScope.exclusive(repository) { _ in
-            let outcome = try decide(try await repository.snapshots())
+            var snapshots: [(id: Digest256, manifest: SnapshotManifest)] = []
+            var unreadable: [Digest256] = []
+            for info in try await repository.list(.snapshots) {
+                guard let id = Digest256(hex: info.name.name) else { continue }
+                if let manifest = try await loadIfReadable(id) {
+                    snapshots.append((id, manifest))
+                } else {
+                    unreadable.append(id)
+                }
+            }
+            let outcome = try decide(snapshots, unreadable: unreadable)
             if !options.dryRun {
                 for id in outcome.removed {
                     try await removeSnapshot(id)
@@ -70,11 +84,26 @@ package struct SnapshotForget {
     }
 
     /// The decision alone: which snapshots are kept and removed, and why.
-    package func decide(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)]) throws -> Outcome {
+    ///
+    /// - Parameter unreadable: Snapshots that exist but cannot be read; they
+    ///   are removed only when named by ID.
+    package func decide(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)], unreadable: [Digest256] = []) throws -> Outcome {
         var outcome = Outcome()
+        outcome.unreadable = unreadable
         if !options.references.isEmpty {
             var removed: [Digest256: SnapshotManifest] = [:]
             for reference in options.references {
+                if case .prefix(let prefix) = reference.selector {
+                    let damaged = unreadable.filter { $0.hex.hasPrefix(prefix) }
+                    let readable = snapshots.filter { $0.id.hex.hasPrefix(prefix) }.count
+                    if damaged.count + readable > 1 {
+                        throw OperationError(.snapshotNotFound, "snapshot ID \(prefix) is ambiguous: it matches \(damaged.count + readable) snapshots; give more digits")
+                    }
+                    if let id = damaged.first {
+                        if !outcome.removedUnreadable.contains(id) { outcome.removedUnreadable.append(id) }
+                        continue
+                    }
+                }
                 let found = try reference.resolve(in: snapshots)
                 removed[found.id] = found.manifest
             }
@@ -100,6 +129,16 @@ package struct SnapshotForget {
             ))
         }
         return outcome
+    }
+
+    /// A snapshot's manifest, or `nil` when it is damaged or of an unknown version.
+    private func loadIfReadable(_ id: Digest256) async throws(RepositoryError) -> SnapshotManifest? {
+        do {
+            return try await repository.loadSnapshot(id)
+        } catch {
+            guard error.code == .damaged || error.code == .unsupportedVersion else { throw error }
+            return nil
+        }
     }
 
     private func removeSnapshot(_ id: Digest256) async throws(RepositoryError) {
