@@ -118,15 +118,24 @@ struct ForgetCommand: AsyncParsableCommand {
         options.dryRun = pruneOptions.dryRun
         let outcome = try await SnapshotForget(repository: opened, options: options).run()
         if json {
-            JSONDocument.print(Self.jsonObject(outcome, dryRun: options.dryRun))
-        } else {
-            Self.printText(outcome, dryRun: options.dryRun)
+            // One document: the forget outcome, and the prune report inside it.
+            var object = Self.jsonObject(outcome, dryRun: options.dryRun)
+            if prune {
+                let report = try await PruneCommand.runPrune(
+                    opened, options: pruneOptions.options, removedSnapshots: outcome.removed.count, excluded: Set(outcome.removed)
+                )
+                object["prune"] = PruneCommand.jsonObject(report)
+            }
+            JSONDocument.print(object)
+            return
         }
+        Self.printText(outcome, dryRun: options.dryRun)
         if prune {
-            try await PruneCommand.runPrune(
+            let report = try await PruneCommand.runPrune(
                 opened, options: pruneOptions.options, removedSnapshots: outcome.removed.count, excluded: Set(outcome.removed)
             )
-        } else if !json {
+            PruneCommand.printText(report)
+        } else {
             print("\(options.dryRun ? "would remove" : "removed") \(outcome.removed.count) snapshot\(outcome.removed.count == 1 ? "" : "s")"
                 + (outcome.removed.isEmpty || options.dryRun ? "" : "; run 'vault prune' to free their data"))
         }

@@ -32,20 +32,48 @@ struct PruneCommand: AsyncParsableCommand {
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var prune: PruneOptionGroup
 
+    @Flag(help: "Print the report as one JSON object instead of text.")
+    var json = false
+
     func run() async throws {
         let opened = try await repository.openRepository()
-        try await Self.runPrune(opened, options: prune.options, removedSnapshots: 0, excluded: [])
+        let report = try await Self.runPrune(opened, options: prune.options, removedSnapshots: 0, excluded: [])
+        if json {
+            JSONDocument.print(Self.jsonObject(report))
+        } else {
+            Self.printText(report)
+        }
     }
 
-    /// Runs a prune and prints its plan (dry run) and report.
-    static func runPrune(_ repository: Repository, options: PruneOptions, removedSnapshots: Int, excluded: Set<Digest256>) async throws {
+    /// Runs a prune.
+    static func runPrune(_ repository: Repository, options: PruneOptions, removedSnapshots: Int, excluded: Set<Digest256>) async throws -> PruneReport {
         var prune = RepositoryPrune(repository: repository, options: options, interrupt: InterruptHandler.install())
         prune.excludedSnapshots = excluded
-        let report = try await prune.run(removedSnapshots: removedSnapshots)
+        return try await prune.run(removedSnapshots: removedSnapshots)
+    }
+
+    /// The plan's details (with --dry-run, or when something is unusual), then the summary line.
+    static func printText(_ report: PruneReport) {
         for line in planLines(report) {
             print(line)
         }
         print(report.summaryLine)
+    }
+
+    /// The report as JSON: every figure, in bytes.
+    static func jsonObject(_ report: PruneReport) -> [String: Any] {
+        [
+            "dryRun": report.dryRun, "removedSnapshots": report.removedSnapshots,
+            "deletedPacks": report.deletedPacks, "deletedBytes": report.deletedBytes,
+            "deletedUnindexedPacks": report.deletedUnindexedPacks, "deletedUnindexedBytes": report.deletedUnindexedBytes,
+            "repackedPacks": report.repackedPacks, "repackedBytes": report.repackedBytes,
+            "writtenPacks": report.writtenPacks, "writtenBytes": report.writtenBytes, "keptPacks": report.keptPacks,
+            "indexFilesWritten": report.indexFilesWritten, "indexFilesRemoved": report.indexFilesRemoved,
+            "sizeBefore": report.sizeBefore, "sizeAfter": report.sizeAfter,
+            "usedBytes": report.usedBytes, "unusedBytesAfter": report.unusedBytesAfter,
+            "damagedPacksKept": report.damagedPacksKept, "unindexedPacksKept": report.unindexedPacksKept,
+            "affectedSnapshots": report.affectedSnapshots.map(\.hex), "summary": report.summaryLine,
+        ]
     }
 
     /// The plan's details: shown with --dry-run, and whenever something is unusual.

@@ -75,6 +75,22 @@ struct ForgetPruneCommandTests {
         #expect(badLimit.status == 64)
     }
 
+    @Test("forget --prune --json prints one document with the prune report inside")
+    func forgetPruneJSON() throws {
+        let setup = try Setup(vault)
+        let result = try vault.run(["forget", "-r", setup.repo, "--keep-last", "2", "--prune", "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        #expect(object["removed"] as? Int == 1)
+        let prune = try #require(object["prune"] as? [String: Any])
+        #expect((prune["summary"] as? String)?.hasPrefix("removed 1 snapshot; deleted ") == true)
+        #expect((prune["sizeAfter"] as? Int ?? .max) <= (prune["sizeBefore"] as? Int ?? 0))
+        let plain = try vault.run(["prune", "-r", setup.repo, "--json"])
+        #expect(plain.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(plain.standardOutput.utf8)) as? [String: Any])
+        #expect(report["deletedPacks"] as? Int == 0)
+    }
+
     @Test("prune refuses with exit 11 while a backup holds its lock")
     func pruneRefusesDuringABackup() throws {
         let setup = try Setup(vault)
