@@ -50,16 +50,21 @@ package struct RepositoryPrune {
         }
     }
 
-    /// Computes the plan without the lock's protection against writers (for
-    /// tests and `--dry-run` callers that hold the lock themselves).
-    func plan(lock: PruneLockScope.HeldLock?) async throws -> (plan: PrunePlan, index: Repository.IndexFiles) {
+    /// Computes the plan; the caller holds the exclusive lock (tests may
+    /// plan without it).
+    ///
+    /// - Returns: The plan, and every index file there was (which the new
+    ///   index supersedes).
+    func plan(lock: PruneLockScope.HeldLock?) async throws -> (plan: PrunePlan, indexFiles: [Digest256]) {
         let index = try await repository.loadIndexFiles()
+        let indexFiles = index.all
         var storedPacks: [Digest256: PrunePlan.StoredPack] = [:]
         for info in try await repository.list(.data) {
             guard let id = Digest256(hex: info.name.name) else { continue }
             storedPacks[id] = PrunePlan.StoredPack(size: info.size, modified: Self.modificationTime(of: info))
         }
         let packs = index.packs
+        _ = consume index
         var walk = PruneReachability(repository: repository, packs: packs, isPresent: { storedPacks[$0.id]?.size == $0.size }, lock: lock)
         let snapshots = try await repository.list(.snapshots).compactMap { Digest256(hex: $0.name.name) }.filter { !excludedSnapshots.contains($0) }
         try await walk.mark(snapshots)
@@ -72,7 +77,7 @@ package struct RepositoryPrune {
             }
         }
         let plan = PrunePlan(used: used, indexedPacks: packs, storedPacks: storedPacks, damage: walk.damage, options: options, now: .now())
-        return (plan, index)
+        return (plan, indexFiles)
     }
 
     /// When the storage last modified an object, if it says. (The storage
@@ -83,7 +88,7 @@ package struct RepositoryPrune {
     }
 
     private func run(lock: PruneLockScope.HeldLock, removedSnapshots: Int) async throws -> PruneReport {
-        let (plan, index) = try await plan(lock: lock)
+        let (plan, indexFiles) = try await plan(lock: lock)
         if !plan.damage.isEmpty, !options.ignoreDamaged {
             throw RepositoryError(.damaged, Self.damageMessage(plan.damage))
         }
@@ -107,7 +112,7 @@ package struct RepositoryPrune {
         if options.dryRun {
             return report
         }
-        try await execute(plan, oldIndexFiles: index.all, lock: lock, report: &report)
+        try await execute(plan, oldIndexFiles: indexFiles, lock: lock, report: &report)
         return report
     }
 
