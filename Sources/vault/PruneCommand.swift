@@ -67,7 +67,7 @@ struct PruneCommand: AsyncParsableCommand {
             "deletedPacks": report.deletedPacks, "deletedBytes": report.deletedBytes,
             "deletedUnindexedPacks": report.deletedUnindexedPacks, "deletedUnindexedBytes": report.deletedUnindexedBytes,
             "repackedPacks": report.repackedPacks, "repackedBytes": report.repackedBytes,
-            "writtenPacks": report.writtenPacks, "writtenBytes": report.writtenBytes, "keptPacks": report.keptPacks,
+            "writtenPacks": report.writtenPacks, "writtenBytes": report.writtenBytes, "keptPacks": report.keptPacks, "keptBytes": report.keptBytes,
             "indexFilesWritten": report.indexFilesWritten, "indexFilesRemoved": report.indexFilesRemoved,
             "sizeBefore": report.sizeBefore, "sizeAfter": report.sizeAfter,
             "usedBytes": report.usedBytes, "unusedBytesAfter": report.unusedBytesAfter,
@@ -80,7 +80,7 @@ struct PruneCommand: AsyncParsableCommand {
     static func planLines(_ report: PruneReport) -> [String] {
         var lines: [String] = []
         if report.dryRun {
-            lines.append("plan: keep \(report.keptPacks) packs, delete \(report.deletedPacks) packs (\(ByteCount.format(report.deletedBytes))) "
+            lines.append("plan: keep \(report.keptPacks) packs (\(ByteCount.format(report.keptBytes))), delete \(report.deletedPacks) packs (\(ByteCount.format(report.deletedBytes))) "
                 + "and \(report.deletedUnindexedPacks) unindexed (\(ByteCount.format(report.deletedUnindexedBytes))), "
                 + "repack \(report.repackedPacks) packs (\(ByteCount.format(report.repackedBytes)))")
             lines.append("used data \(ByteCount.format(report.usedBytes)), unused data left \(ByteCount.format(report.unusedBytesAfter))")

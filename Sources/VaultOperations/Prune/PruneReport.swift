@@ -17,8 +17,9 @@ package struct PruneReport: Sendable {
     /// New packs written by repacking, and their bytes.
     package var writtenPacks = 0
     package var writtenBytes: Int64 = 0
-    /// Packs kept as they are.
+    /// Packs kept as they are, and their bytes.
     package var keptPacks = 0
+    package var keptBytes: Int64 = 0
     /// Index files written and removed.
     package var indexFilesWritten = 0
     package var indexFilesRemoved = 0

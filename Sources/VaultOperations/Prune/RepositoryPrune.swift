@@ -102,6 +102,7 @@ package struct RepositoryPrune {
         report.repackedPacks = plan.repack.count
         report.repackedBytes = plan.repackedBytes
         report.keptPacks = plan.keep.count
+        report.keptBytes = plan.keep.reduce(0) { $0 + $1.size }
         report.sizeBefore = plan.sizeBefore
         report.sizeAfter = plan.estimatedSizeAfter
         report.usedBytes = plan.usedBytes
