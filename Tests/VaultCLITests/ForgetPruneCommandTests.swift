@@ -143,4 +143,23 @@ struct ForgetPruneCommandTests {
         #expect(FileManager.default.contents(atPath: target + setup.source + "/second") == Data("changed".utf8))
         #expect(try vault.run(["verify", "-r", setup.repo, "--read-data"]).status == 0)
     }
+
+    @Test("mirror after prune says what --delete would remove, and --delete makes the mirror match")
+    func mirrorAfterPrune() throws {
+        let setup = try Setup(vault)
+        let mirror = setup.directory.appending("mirror")
+        #expect(try vault.run(["mirror", "-r", setup.repo, mirror, "--create"]).status == 0)
+        #expect(try vault.run(["forget", "-r", setup.repo, "--keep-last", "1"]).status == 0)
+        #expect(try vault.run(["mirror", "-r", setup.repo, mirror, "--delete"]).status == 0)
+        #expect(try vault.run(["prune", "-r", setup.repo]).status == 0)
+        let told = try vault.run(["mirror", "-r", setup.repo, mirror])
+        #expect(told.status == 0, "\(told.standardError)")
+        #expect(told.standardOutput.contains("the source no longer has"), "\(told.standardOutput)")
+        #expect(told.standardOutput.contains("'vault mirror --delete' would remove them"))
+        let deleted = try vault.run(["mirror", "-r", setup.repo, mirror, "--delete", "--verify"])
+        #expect(deleted.status == 0, "\(deleted.standardOutput)")
+        let again = try vault.run(["mirror", "-r", setup.repo, mirror])
+        #expect(!again.standardOutput.contains("no longer has"))
+        #expect(again.standardOutput.contains("copied 0 objects"))
+    }
 }

@@ -178,31 +178,38 @@ struct PruneTests {
         let mirrorPath = scenario.fixture.directory.appending("mirror")
         try FileManager.default.createDirectory(atPath: mirrorPath, withIntermediateDirectories: false)
         let mirror = try LocalDirectoryStorage(at: mirrorPath)
-        _ = try await RepositoryMirror(source: scenario.repository.storage, destination: mirror).run()
+        let source = scenario.repository.storage
+        _ = try await RepositoryMirror(source: source, destination: mirror).run()
+        var delete = RepositoryMirror.Options()
+        delete.delete = true
 
+        // Forgotten snapshots: without --delete the mirror refuses, naming them.
         _ = try await scenario.forgetAllButLastTwo()
-        _ = try await RepositoryPrune(repository: scenario.repository, options: PruneOptions()).run(removedSnapshots: 4)
-
-        // Without --delete the mirror refuses, naming what only it has.
         let refusal = await #expect(throws: OperationError.self) {
-            _ = try await RepositoryMirror(source: scenario.repository.storage, destination: mirror).run()
+            _ = try await RepositoryMirror(source: source, destination: mirror).run()
         }
         #expect(refusal?.message.contains("4 snapshots the source does not know") == true)
         // --delete --dry-run says what it would remove, and removes nothing.
-        var dryRun = RepositoryMirror.Options()
-        dryRun.delete = true
+        var dryRun = delete
         dryRun.dryRun = true
         let before = try await objectDigests(mirror)
-        let sourceObjects = try await objectDigests(scenario.repository.storage)
-        let wouldRemove = before.keys.filter { sourceObjects[$0] == nil }.count
-        let plan = try await RepositoryMirror(source: scenario.repository.storage, destination: mirror, options: dryRun).run()
-        #expect(plan.totalDeleted == wouldRemove)
-        #expect(plan.deleted[.snapshots] == 4)
+        let plan = try await RepositoryMirror(source: source, destination: mirror, options: dryRun).run()
+        #expect(plan.deleted == [.snapshots: 4])
         #expect(try await objectDigests(mirror) == before)
+        _ = try await RepositoryMirror(source: source, destination: mirror, options: delete).run()
+        #expect(try await objectDigests(mirror) == (try await objectDigests(source)))
 
-        var delete = RepositoryMirror.Options()
-        delete.delete = true
-        _ = try await RepositoryMirror(source: scenario.repository.storage, destination: mirror, options: delete).run()
+        // Pruned data: without --delete the mirror copies what is new and says what it would remove.
+        let report = try await RepositoryPrune(repository: scenario.repository, options: PruneOptions()).run(removedSnapshots: 4)
+        #expect(report.deletedPacks > 0)
+        let sourceObjects = try await objectDigests(source)
+        let stale = try await objectDigests(mirror).keys.filter { sourceObjects[$0] == nil }
+        let kept = try await RepositoryMirror(source: source, destination: mirror).run()
+        #expect(kept.totalExtra == stale.count)
+        #expect((kept.extra[.data] ?? 0) >= report.deletedPacks && (kept.extra[.index] ?? 0) >= 1)
+        #expect(kept.totalDeleted == 0)
+
+        _ = try await RepositoryMirror(source: source, destination: mirror, options: delete).run()
         #expect(try await objectDigests(mirror) == sourceObjects)
         let mirrored = try await Repository.open(mirror) { () throws(RepositoryError) in "pw" }
         try await expectVerifiesClean(mirrored, "mirror")
