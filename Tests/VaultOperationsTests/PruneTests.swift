@@ -282,6 +282,7 @@ struct PruneTests {
         let reference = try await RepositoryPrune(repository: try await Repository.open(counting) { () throws(RepositoryError) in "pw" }, options: PruneOptions()).run()
         let total = counting.mutations
         #expect(total >= 20, "a prune of this history makes \(total) mutating calls")
+        print("killedAnywherePruneLosesNothing: \(total) crash points (\(reference.deletedPacks) packs deleted, \(reference.repackedPacks) repacked, \(reference.indexFilesRemoved) index files replaced)")
         #expect(reference.repackedPacks > 0 && reference.deletedPacks > 0 && reference.indexFilesRemoved > 1)
         let finalSize = reference.sizeAfter
 
