@@ -14,7 +14,8 @@ struct SnapshotsCommand: AsyncParsableCommand {
             started, in local time: set TZ=UTC for UTC), Host, Kind (full, incremental or differential), Parent \
             (the snapshot unchanged files were taken from), Paths, Size (the total size of the snapshot's files) \
             and Tags. An incomplete snapshot (some files could not be read) has Kind followed by '!'; a snapshot \
-            suspect of capturing a ransomware attack has Kind followed by ' SUSPECT'.
+            suspect of capturing a ransomware attack has Kind followed by ' SUSPECT'; a differential snapshot \
+            whose full base snapshot was forgotten shows '(base gone)' (it still restores on its own).
 
             --clean lists only the newest clean snapshot of each host and path set: the newest one that is not \
             suspect and precedes the newest suspect one (with no suspect snapshot, the newest one). \
@@ -45,7 +46,8 @@ struct SnapshotsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let opened = try await repository.openRepository()
-        var snapshots = filter.filter.apply(to: try await opened.snapshots())
+        let all = try await opened.snapshots()
+        var snapshots = filter.filter.apply(to: all)
         if clean {
             snapshots = CleanSnapshots.newestClean(in: snapshots)
         }
@@ -53,7 +55,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
             JSONDocument.print(try snapshots.map(Self.jsonObject))
             return
         }
-        Self.printTable(snapshots)
+        Self.printTable(snapshots, existing: Set(all.map(\.id)))
     }
 
     /// A snapshot as JSON: the manifest's fields and its ID.
@@ -64,12 +66,16 @@ struct SnapshotsCommand: AsyncParsableCommand {
         return object
     }
 
-    static func printTable(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)]) {
+    /// - Parameter existing: Every snapshot's ID, to mark a differential
+    ///   whose base was forgotten (`differential (base gone)`).
+    static func printTable(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)], existing: Set<Digest256>? = nil) {
         var rows = [["ID", "Time", "Host", "Kind", "Parent", "Paths", "Size", "Tags"]]
         for (id, manifest) in snapshots {
             rows.append([
                 id.shortHex, DisplayTime.format(manifest.time, in: .local), manifest.host,
-                manifest.kind.rawValue + (manifest.incomplete ? "!" : "") + (manifest.suspect != nil ? " SUSPECT" : ""), manifest.parent?.shortHex ?? "",
+                manifest.kind.rawValue + (manifest.incomplete ? "!" : "") + (manifest.suspect != nil ? " SUSPECT" : "")
+                    + (manifest.kind == .differential && manifest.base.map { existing?.contains($0) == false } == true ? " (base gone)" : ""),
+                manifest.parent?.shortHex ?? "",
                 manifest.paths.joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
                 manifest.tags.joined(separator: ","),
             ])
