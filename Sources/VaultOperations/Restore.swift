@@ -126,7 +126,7 @@ package struct Restore {
     private func verifierItem(_ directory: Int, _ name: [UInt8], _ node: TreeNode, index: ChunkIndex) -> RestoreVerifier.Item {
         RestoreVerifier.Item(
             directory: directory, name: name,
-            chunks: node.content.map { RestoreVerifier.Chunk(id: $0, length: Int(index.location(of: $0)?.rawLength ?? 0)) }
+            chunks: node.content.map { RestoreVerifier.Chunk(id: $0, length: Int(index.location(of: .data($0))?.rawLength ?? 0)) }
         )
     }
 }

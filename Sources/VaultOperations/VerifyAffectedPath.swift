@@ -9,6 +9,8 @@ package struct VerifyBlobLoss: Sendable, Hashable, CustomStringConvertible {
     package var type: BlobType
     /// The pack the (first) bad copy is in; `nil` when no index names the blob.
     package var pack: Digest256?
+    /// The blob's type and ID together: what names it.
+    package var key: BlobKey { BlobKey(type, blob) }
     /// What is wrong, e.g. `the pack is missing`, `AES-256-GCM tag mismatch`.
     package var reason: String
 

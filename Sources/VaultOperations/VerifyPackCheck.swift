@@ -18,7 +18,7 @@ struct VerifyPackCheck: Sendable {
         /// Bad copies of blobs in this pack.
         var losses: [VerifyBlobLoss] = []
         /// For an unindexed pack: the blobs its header lists.
-        var unindexedBlobs: [Digest256] = []
+        var unindexedBlobs: [BlobKey] = []
         /// Bytes read whole (0 unless the pack was read).
         var bytesRead: Int64 = 0
         /// Blobs decoded.
@@ -121,7 +121,7 @@ struct VerifyPackCheck: Sendable {
         let size = storedSize ?? 0
         do {
             let header = try await repository.loadPackHeader(id, size: size)
-            result.unindexedBlobs = header.entries.map(\.id)
+            result.unindexedBlobs = header.entries.map { BlobKey($0.type, $0.id) }
             result.findings.append(VerifyFinding(
                 .packUnindexed, .pack(id),
                 "in no index (\(Self.blobCount(header.entries.count))): an interrupted backup left it, or its index file is lost"
@@ -142,12 +142,12 @@ struct VerifyPackCheck: Sendable {
     }
 
     /// The first difference between a header's blobs and the index's, or `nil` when they agree.
-    static func difference(between header: [(id: Digest256, location: BlobLocation)], and index: [IndexFile.Blob]) -> String? {
+    static func difference(between header: [(key: BlobKey, location: BlobLocation)], and index: [IndexFile.Blob]) -> String? {
         for (headerBlob, indexBlob) in zip(header, index) {
             let location = headerBlob.location
-            if headerBlob.id != indexBlob.id || location.type != indexBlob.type || location.offset != indexBlob.offset
+            if headerBlob.key.id != indexBlob.id || location.type != indexBlob.type || location.offset != indexBlob.offset
                 || location.length != indexBlob.length || location.rawLength != indexBlob.rawLength {
-                return "at offset \(location.offset) the header lists \(describe(headerBlob.id, location.type, location.length, location.rawLength)), "
+                return "at offset \(location.offset) the header lists \(describe(headerBlob.key.id, location.type, location.length, location.rawLength)), "
                     + "the index \(describe(indexBlob.id, indexBlob.type, indexBlob.length, indexBlob.rawLength)) at offset \(indexBlob.offset)"
             }
         }

@@ -29,14 +29,15 @@ struct VerifyPass {
     var index = VerifyIndex()
     var damage = VerifyBlobDamage()
 
-    /// The trees walked, and whether something below them is lost.
+    /// The trees walked, and whether something below them is lost. These
+    /// maps hold tree blobs only, so they are keyed by the tree's ID.
     var treeStates: [Digest256: TreeState] = [:]
     /// Trees that cannot be read, and why.
     var lostTrees: [Digest256: VerifyBlobLoss] = [:]
     /// The decoded trees with something lost below them, kept for tracing paths.
     var affectedTrees: [Digest256: Tree] = [:]
     /// Blobs no index names that a finding already reports.
-    var reportedMissing: Set<Digest256> = []
+    var reportedMissing: Set<BlobKey> = []
     /// The readable snapshots, oldest first.
     var snapshots: [(id: Digest256, manifest: SnapshotManifest)] = []
 

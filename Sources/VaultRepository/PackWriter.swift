@@ -7,7 +7,7 @@ package struct FinishedPack: Sendable {
     /// The whole pack file.
     package var bytes: [UInt8]
     /// The blobs it holds, with their locations.
-    package var blobs: [(id: Digest256, location: BlobLocation)]
+    package var blobs: [(key: BlobKey, location: BlobLocation)]
 }
 
 /// A pack that has been stored: what the index needs to know of it.
@@ -17,7 +17,7 @@ package struct StoredPack: Sendable {
     /// The pack file's size.
     package var size: Int64
     /// The blobs it holds, with their locations.
-    package var blobs: [(id: Digest256, location: BlobLocation)]
+    package var blobs: [(key: BlobKey, location: BlobLocation)]
 
     /// Describes a finished pack, without its bytes.
     package init(_ pack: FinishedPack) {

@@ -303,7 +303,7 @@ package struct Repository: Sendable {
             for pack in file.packs {
                 packSizes[pack.id] = pack.size
                 chunks.insert(contentsOf: pack.blobs.lazy.map { blob in
-                    (blob.id, BlobLocation(pack: pack.id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength))
+                    (BlobKey(blob.type, blob.id), BlobLocation(pack: pack.id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength))
                 })
             }
         }
@@ -379,8 +379,11 @@ package struct Repository: Sendable {
     }
 
     /// Reads and decodes one tree blob.
+    ///
+    /// - Parameter id: The ID of a tree blob; a data blob with the same ID
+    ///   is never taken for it.
     package func loadTree(_ id: Digest256, index: ChunkIndex) async throws(RepositoryError) -> Tree {
-        guard let location = index.location(of: id) else {
+        guard let location = index.location(of: .tree(id)) else {
             throw RepositoryError(.damaged, "tree \(id.shortHex) is missing from the index")
         }
         return try Tree(decoding: try await loadBlob(id, at: location), what: "tree \(id.shortHex)")

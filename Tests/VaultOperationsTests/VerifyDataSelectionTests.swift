@@ -50,7 +50,7 @@ struct VerifyDataSelectionTests {
         let packs = try await fixture.packs()
         let pack = try #require(try await fixture.dataPacks().first)
         let blob = try #require(try await fixture.blobs(inPack: pack).first?.id)
-        try await fixture.damage(blob)
+        try await fixture.damage(.data(blob))
 
         var read = 0
         var reporting: [Int] = []

@@ -19,7 +19,7 @@ struct VerifyFaultTests {
         for pack in packs {
             let blobs = try await fixture.blobs(inPack: pack)
             let blob = blobs[blobs.count / 2].id
-            try await fixture.damage(blob)
+            try await fixture.damage(.data(blob))
             damaged.append((pack, blob))
         }
 
@@ -154,8 +154,8 @@ struct VerifyFaultTests {
         let fixture = try await VerifyFixture(encrypted: encrypted)
         let tree = try #require(fixture.tree(of: "/srv/projects/src"))
         #expect(fixture.tree(of: "/srv/projects/src", inSnapshot: 2) == tree)
-        let pack = try await fixture.location(of: tree).pack
-        try await fixture.damage(tree)
+        let pack = try await fixture.location(of: .tree(tree)).pack
+        try await fixture.damage(.tree(tree))
         let expectedPaths = [1, 2].map { VerifyExpectedPath(snapshot: fixture.snapshot($0).id, path: "/srv/projects/src", isDirectory: true) }
         #expect(fixture.expectedDamage(lost: [tree]).paths == expectedPaths)
 
@@ -176,8 +176,8 @@ struct VerifyFaultTests {
         let fixture = try await VerifyFixture(encrypted: encrypted)
         let hosts = try #require(fixture.chunks(of: "/etc/hosts", inSnapshot: 3).first)
         let passwd = try #require(fixture.chunks(of: "/etc/passwd", inSnapshot: 3).first)
-        let a = try await fixture.location(of: hosts)
-        let b = try await fixture.location(of: passwd)
+        let a = try await fixture.location(of: .data(hosts))
+        let b = try await fixture.location(of: .data(passwd))
         try #require(a.pack == b.pack && a.length == b.length && a.offset < b.offset)
         let path = fixture.path(ofPack: a.pack)
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
@@ -208,7 +208,7 @@ struct VerifyFaultTests {
     func duplicateBlob() async throws {
         let fixture = try await VerifyFixture(encrypted: true)
         let hosts = try #require(fixture.chunks(of: "/etc/hosts", inSnapshot: 3).first)
-        let original = try await fixture.location(of: hosts)
+        let original = try await fixture.location(of: .data(hosts))
         let packsBefore = Set(try await fixture.packs())
         // A second writer that does not know the index stores the same chunk again, as a concurrent backup would.
         var writer = RepositoryWriter(repository: fixture.repository, index: ChunkIndex())

@@ -269,7 +269,7 @@ struct VerifyFixture {
     }
 
     /// The location of a blob.
-    func location(of blob: Digest256) async throws -> BlobLocation {
+    func location(of blob: BlobKey) async throws -> BlobLocation {
         try #require(try await index().chunks.location(of: blob))
     }
 
@@ -300,7 +300,7 @@ struct VerifyFixture {
 
     /// The blobs the index places in `pack`, by offset.
     func blobs(inPack pack: Digest256) async throws -> [(id: Digest256, location: BlobLocation)] {
-        try await index().chunks.filter { $0.location.pack == pack }.sorted { $0.location.offset < $1.location.offset }
+        try await index().chunks.filter { $0.location.pack == pack }.sorted { $0.location.offset < $1.location.offset }.map { ($0.key.id, $0.location) }
     }
 
     /// The path of an object in the local layout.
@@ -327,7 +327,7 @@ struct VerifyFixture {
     }
 
     /// Flips a byte in the middle of a stored blob.
-    func damage(_ blob: Digest256) async throws {
+    func damage(_ blob: BlobKey) async throws {
         let location = try await location(of: blob)
         try flipByte(at: Int(location.offset + location.length / 2), ofFileAt: path(ofPack: location.pack))
     }
