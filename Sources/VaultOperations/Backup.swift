@@ -61,7 +61,7 @@ package struct Backup {
         }
         let snapshots = try await repository.snapshots()
         let selection = ParentSelection(requested: options.kind, snapshots: snapshots, host: options.host, paths: sources.strings)
-        let index = try await repository.loadIndex().chunks
+        let index = try await BackupIndex.prepare(repository).chunks
         let parentRoot: Tree? = if let parent = selection.parent {
             try? await repository.loadTree(parent.manifest.tree, index: index)
         } else {

@@ -67,7 +67,7 @@ package struct Restore {
     }
 
     private func run(id: Digest256, manifest: SnapshotManifest, started: Timestamp, lock: LockHolder) async throws -> RestoreResult {
-        let index = try await repository.loadIndex().chunks
+        let index = try await repository.loadIndex(checkingPacks: true).chunks
         let path = options.snapshot.path ?? [UInt8(ascii: "/")]
         guard let node = try await repository.node(at: path, root: manifest.tree, index: index) else {
             throw OperationError(.invalidArgument, "snapshot \(id.shortHex) has no \(String(decoding: path, as: UTF8.self))")

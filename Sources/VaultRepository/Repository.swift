@@ -157,14 +157,49 @@ package struct Repository: Sendable {
     static func storeNamedBySHA256(_ bytes: [UInt8], kind: ObjectKind, in storage: any Storage) async throws(RepositoryError) -> Digest256 {
         let id = SHA256Hasher.hash(bytes)
         let name = try! ObjectName(kind: kind, name: id.hex)
+        try await storeContentAddressed(bytes, as: name, id: id, in: storage)
+        return id
+    }
+
+    /// Stores an object named by the SHA-256 of its bytes.
+    ///
+    /// When an object of that name is there already, it normally holds the
+    /// same bytes (content addressing makes the put a success). But it may
+    /// be a damaged copy (a flipped bit on disk; a plain repository writes
+    /// the very same pack again when a backup stores the same data), and
+    /// then it is replaced: the bytes in hand are the good ones.
+    static func storeContentAddressed(_ bytes: [UInt8], as name: ObjectName, id: Digest256, in storage: any Storage) async throws(RepositoryError) {
         do {
             try await storage.put(bytes, as: name)
+            return
         } catch where error.code == .alreadyExists {
-            // The same bytes are already there: content addressing makes this a success.
+            // Checked below.
         } catch {
             throw RepositoryError(error)
         }
-        return id
+        let existing: [UInt8]
+        do {
+            existing = try await storage.get(name)
+        } catch where error.code == .notFound {
+            existing = []
+        } catch {
+            throw RepositoryError(error)
+        }
+        guard SHA256Hasher.hash(existing) != id else { return }
+        do {
+            try await storage.delete(name)
+        } catch where error.code == .notFound {
+            // Gone already: nothing to replace.
+        } catch {
+            throw RepositoryError(error)
+        }
+        do {
+            try await storage.put(bytes, as: name)
+        } catch where error.code == .alreadyExists {
+            // Another writer stored it in between; readers check it by its name.
+        } catch {
+            throw RepositoryError(error)
+        }
     }
 
     /// Seals `plaintext` and stores it as an object of `kind` named by the SHA-256 of the sealed bytes.
@@ -276,38 +311,73 @@ package struct Repository: Sendable {
 
     /// The loaded index: every indexed blob, and which index files it came from.
     package struct LoadedIndex: Sendable {
-        /// Blob locations.
+        /// Blob locations, by blob key (type and ID).
         package var chunks: ChunkIndex
         /// Pack sizes, from the index files.
         package var packSizes: [Digest256: Int64]
         /// The index files in effect (not superseded).
         package var files: [Digest256]
+        /// Index files that are damaged and were left out, and why. The
+        /// blobs only they list are missing from ``chunks`` until
+        /// `vault repair index` rebuilds the index (a backup stores such
+        /// blobs again).
+        package var damagedFiles: [(id: Digest256, error: RepositoryError)] = []
+        /// The stored packs compared with the index, when the index was
+        /// loaded with `checkingPacks`: the locations of blobs in its
+        /// ``PackInventory/missing`` packs were left out, so a copy of a
+        /// blob in another pack is found there.
+        package var inventory: PackInventory?
     }
 
     /// Loads and merges every index file that no other supersedes.
-    package func loadIndex() async throws(RepositoryError) -> LoadedIndex {
+    ///
+    /// A damaged index file does not stop the load: it is left out and
+    /// listed in ``LoadedIndex/damagedFiles``.
+    ///
+    /// - Parameter checkingPacks: Whether to list `data/` once and leave
+    ///   out the locations of blobs in packs that are gone, so that every
+    ///   location in the index is in a stored pack (backup and restore do).
+    /// - Throws: ``RepositoryError`` when the index files (or `data/`)
+    ///   cannot be listed or read.
+    package func loadIndex(checkingPacks: Bool = false) async throws(RepositoryError) -> LoadedIndex {
         var decoded: [(Digest256, IndexFile)] = []
+        var damaged: [(id: Digest256, error: RepositoryError)] = []
         var superseded: Set<Digest256> = []
         for info in try await list(.index) {
             guard let id = Digest256(hex: info.name.name) else { continue }
-            let file = try IndexFile(decoding: try await loadObject(info.name), what: "\(info.name)")
+            let file: IndexFile
+            do {
+                file = try IndexFile(decoding: try await loadObject(info.name), what: "\(info.name)")
+            } catch where error.code == .damaged {
+                damaged.append((id, error))
+                continue
+            }
             superseded.formUnion(file.supersedes)
             decoded.append((id, file))
         }
+        var inventory: PackInventory?
+        if checkingPacks {
+            let indexed = decoded.lazy.filter { !superseded.contains($0.0) }.flatMap { $0.1.packs.lazy.map(\.id) }
+            inventory = try await packInventory(indexed: indexed)
+        }
+        let missingPacks = inventory?.missing ?? []
         let blobCount = decoded.reduce(0) { total, entry in total + entry.1.packs.reduce(0) { $0 + $1.blobs.count } }
         var chunks = ChunkIndex(expectedCount: blobCount)
         var packSizes: [Digest256: Int64] = [:]
         var files: [Digest256] = []
         for (id, file) in decoded where !superseded.contains(id) {
             files.append(id)
-            for pack in file.packs {
+            for pack in file.packs where !missingPacks.contains(pack.id) {
                 packSizes[pack.id] = pack.size
                 chunks.insert(contentsOf: pack.blobs.lazy.map { blob in
                     (BlobKey(blob.type, blob.id), BlobLocation(pack: pack.id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength))
                 })
             }
         }
-        return LoadedIndex(chunks: chunks, packSizes: packSizes, files: files)
+        return LoadedIndex(
+            chunks: chunks, packSizes: packSizes, files: files,
+            damagedFiles: damaged.filter { !superseded.contains($0.id) }, inventory: inventory
+        )
     }
 
     /// Stores an index file.
@@ -319,16 +389,10 @@ package struct Repository: Sendable {
 
     // MARK: Packs and blobs
 
-    /// Stores a finished pack.
+    /// Stores a finished pack; a damaged pack of the same name is replaced.
     package func savePack(_ pack: FinishedPack) async throws(RepositoryError) {
-        let name = try! ObjectName(kind: .data, name: pack.id.hex)
-        do {
-            try await storage.put(pack.bytes, as: name)
-        } catch where error.code == .alreadyExists {
-            // Identical bytes: another writer stored the same pack.
-        } catch {
-            throw RepositoryError(error)
-        }
+        let name = try ObjectName.pack(pack.id)
+        try await Self.storeContentAddressed(pack.bytes, as: name, id: pack.id, in: storage)
     }
 
     /// Reads a pack's header with one range read of its tail.
