@@ -56,7 +56,7 @@ struct VerifyIndex {
             if superseded.contains(id) {
                 report.findings.append(VerifyFinding(.supersededIndexDamaged, .index(id), "\(error.verifyProblem); another index file supersedes it"))
             } else {
-                report.findings.append(VerifyFinding(.indexDamaged, .index(id), "\(error.verifyProblem); the packs it lists are unindexed"))
+                report.findings.append(VerifyFinding(.indexDamaged, .index(id), "\(error.verifyProblem); the packs it lists are unindexed: '\(VerifyRepairCommand.index)' rebuilds the index"))
             }
         }
 
@@ -93,7 +93,7 @@ struct VerifyIndex {
             report.findings.append(VerifyFinding(
                 .blobDuplicated, .repository,
                 "\(count) \(count == 1 ? "blob is" : "blobs are") stored in more than one pack "
-                    + "(e.g. \(example.key.type.verifyName) \(example.key.id.shortHex) in packs \(packs)); prune removes the extra copies"
+                    + "(e.g. \(example.key.type.verifyName) \(example.key.id.shortHex) in packs \(packs)); '\(VerifyRepairCommand.prune)' removes the extra copies"
             ))
         }
         return index

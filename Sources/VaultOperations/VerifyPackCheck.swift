@@ -124,7 +124,8 @@ struct VerifyPackCheck: Sendable {
             result.unindexedBlobs = header.entries.map { BlobKey($0.type, $0.id) }
             result.findings.append(VerifyFinding(
                 .packUnindexed, .pack(id),
-                "in no index (\(Self.blobCount(header.entries.count))): an interrupted backup left it, or its index file is lost"
+                "in no index (\(Self.blobCount(header.entries.count))): an interrupted backup left it, or its index file is lost; "
+                    + "the next backup or '\(VerifyRepairCommand.index)' indexes it"
             ))
         } catch {
             result.findings.append(VerifyFinding(

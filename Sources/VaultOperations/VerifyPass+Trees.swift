@@ -12,7 +12,7 @@ extension VerifyPass {
             do {
                 loaded.append((id, try await repository.loadSnapshot(id)))
             } catch {
-                report.findings.append(VerifyFinding(.snapshotDamaged, .snapshot(id), "\(error.verifyProblem); its files cannot be listed"))
+                report.findings.append(VerifyFinding(.snapshotDamaged, .snapshot(id), "\(error.verifyProblem); its files cannot be listed: '\(VerifyRepairCommand.forgetDamagedSnapshots)' removes it"))
                 report.unreadableSnapshots.append(id)
             }
         }

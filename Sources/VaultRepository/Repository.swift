@@ -297,14 +297,39 @@ package struct Repository: Sendable {
         return try SnapshotManifest(decoding: try await loadObject(name), what: "snapshot \(id.shortHex)")
     }
 
-    /// Loads every snapshot manifest, oldest first.
-    package func snapshots() async throws(RepositoryError) -> [(id: Digest256, manifest: SnapshotManifest)] {
-        var result: [(id: Digest256, manifest: SnapshotManifest)] = []
+    /// Every snapshot: the readable ones and the damaged ones.
+    package struct SnapshotCatalog: Sendable {
+        /// The snapshots that load, oldest first.
+        package var readable: [(id: Digest256, manifest: SnapshotManifest)]
+        /// Snapshots whose file is damaged (it does not match its name, does
+        /// not open, or does not decode), by ID, and why.
+        package var damaged: [(id: Digest256, error: RepositoryError)]
+    }
+
+    /// Loads every snapshot manifest; a damaged snapshot file is listed as
+    /// damaged and stops nothing.
+    ///
+    /// - Throws: ``RepositoryError`` only when a snapshot cannot be listed
+    ///   or read from the storage.
+    package func snapshotCatalog() async throws(RepositoryError) -> SnapshotCatalog {
+        var readable: [(id: Digest256, manifest: SnapshotManifest)] = []
+        var damaged: [(id: Digest256, error: RepositoryError)] = []
         for info in try await list(.snapshots) {
             guard let id = Digest256(hex: info.name.name) else { continue }
-            result.append((id, try await loadSnapshot(id)))
+            do {
+                readable.append((id, try await loadSnapshot(id)))
+            } catch where error.code == .damaged {
+                damaged.append((id, error))
+            }
         }
-        return result.sorted { ($0.manifest.time, $0.id) < ($1.manifest.time, $1.id) }
+        readable.sort { ($0.manifest.time, $0.id) < ($1.manifest.time, $1.id) }
+        return SnapshotCatalog(readable: readable, damaged: damaged)
+    }
+
+    /// Loads every readable snapshot manifest, oldest first; damaged
+    /// snapshot files are left out (``snapshotCatalog()`` lists them).
+    package func snapshots() async throws(RepositoryError) -> [(id: Digest256, manifest: SnapshotManifest)] {
+        try await snapshotCatalog().readable
     }
 
     // MARK: Index

@@ -21,6 +21,10 @@ struct SnapshotsCommand: AsyncParsableCommand {
             --json prints one JSON array with an object per snapshot: every field of the manifest \
             (docs/format.md, "Snapshots") plus "id", the full 64-digit ID.
 
+            A damaged snapshot file is listed with Kind 'damaged' (and named on standard error); every other \
+            snapshot is listed as usual, and the exit status is then 4. 'vault repair snapshots --forget-damaged' \
+            removes damaged snapshot files.
+
             Examples:
               vault snapshots -r /backups
               vault snapshots -r /backups --host laptop --tag daily --tag weekly
@@ -36,12 +40,19 @@ struct SnapshotsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let opened = try await repository.openRepository()
-        let snapshots = filter.filter.apply(to: try await opened.snapshots())
+        let catalog = try await opened.snapshotCatalog()
+        let snapshots = filter.filter.apply(to: catalog.readable)
         if json {
             JSONDocument.print(try snapshots.map(Self.jsonObject))
-            return
+        } else {
+            Self.printTable(snapshots, damaged: catalog.damaged.map(\.id))
         }
-        Self.printTable(snapshots)
+        guard catalog.damaged.isEmpty else {
+            for (id, error) in catalog.damaged {
+                StandardError.line("vault: snapshot \(id.shortHex): \(error.message); 'vault repair snapshots --forget-damaged' removes it")
+            }
+            throw ExitCode(.damageFound)
+        }
     }
 
     /// A snapshot as JSON: the manifest's fields and its ID.
@@ -52,7 +63,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         return object
     }
 
-    static func printTable(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)]) {
+    static func printTable(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)], damaged: [Digest256] = []) {
         var rows = [["ID", "Time", "Host", "Kind", "Parent", "Paths", "Size", "Tags"]]
         for (id, manifest) in snapshots {
             rows.append([
@@ -61,6 +72,9 @@ struct SnapshotsCommand: AsyncParsableCommand {
                 manifest.paths.joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
                 manifest.tags.joined(separator: ","),
             ])
+        }
+        for id in damaged.sorted() {
+            rows.append([id.shortHex, "", "", "damaged", "", "", "", ""])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows {
@@ -75,7 +89,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
                 output += Self.line(widths.map { String(repeating: "-", count: $0) }, widths: widths)
             }
         }
-        output += "\(snapshots.count) snapshot\(snapshots.count == 1 ? "" : "s")\n"
+        output += "\(snapshots.count) snapshot\(snapshots.count == 1 ? "" : "s")\(damaged.isEmpty ? "" : ", \(damaged.count) damaged")\n"
         print(output, terminator: "")
     }
 

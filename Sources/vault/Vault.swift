@@ -21,7 +21,7 @@ struct Vault: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, BackupCommand.self, RestoreCommand.self, SnapshotsCommand.self, LsCommand.self, DiffCommand.self,
-            FindCommand.self, StatsCommand.self, VerifyCommand.self, MirrorCommand.self, KeyCommand.self, UnlockCommand.self,
+            FindCommand.self, StatsCommand.self, VerifyCommand.self, MirrorCommand.self, KeyCommand.self, UnlockCommand.self, RepairCommand.self,
             DebugCommand.self,
         ]
     )

@@ -142,7 +142,7 @@ struct VerifyFaultTests {
 
         let report = try await fixture.verify(.all)
         #expect(report.findingSummaries == ["snapshot-damaged snapshot \(snapshot.shortHex)"])
-        #expect(report.findings.first?.message == "damaged: its contents do not match its name; its files cannot be listed")
+        #expect(report.findings.first?.message == "damaged: its contents do not match its name; its files cannot be listed: 'vault repair snapshots --forget-damaged' removes it")
         #expect(report.unreadableSnapshots == [snapshot])
         #expect(report.affected.isEmpty)
         #expect(report.statistics.snapshots == 2)
@@ -250,7 +250,7 @@ struct VerifyFaultTests {
 
         let report = try await fixture.verify(.all)
         #expect(report.findingSummaries == ["pack-unindexed pack \(finished.id.shortHex)"])
-        #expect(report.findings.first?.message == "in no index (1 blob): an interrupted backup left it, or its index file is lost")
+        #expect(report.findings.first?.message == "in no index (1 blob): an interrupted backup left it, or its index file is lost; the next backup or 'vault repair index' indexes it")
         #expect(!report.hasDamage)
         #expect(report.statistics.unindexedPacks == 1)
         #expect(report.summary.hasPrefix("no errors were found"))
