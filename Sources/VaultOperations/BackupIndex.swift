@@ -24,13 +24,13 @@ struct BackupIndex {
     /// The index to deduplicate against.
     var chunks: ChunkIndex
     /// Indexed packs the storage does not hold; their blobs were dropped.
-    var missingPacks: Set<Digest256>
+    var missingPacks: Set<PackID>
     /// Damaged index files that were left out: blobs only they list are stored again.
-    var damagedIndexFiles: [Digest256]
+    var damagedIndexFiles: [IndexFileID]
     /// Orphan packs that were checked and indexed.
-    var adoptedPacks: [Digest256]
+    var adoptedPacks: [PackID]
     /// Orphan packs that were left alone because they did not check out.
-    var rejectedPacks: [Digest256]
+    var rejectedPacks: [PackID]
 
     /// Loads the index and reconciles it with the stored packs.
     ///
@@ -41,7 +41,7 @@ struct BackupIndex {
         var chunks = loaded.chunks
         let inventory = try await Self.inventory(of: loaded, in: repository)
         var adopted: [IndexFile.Pack] = []
-        var rejected: [Digest256] = []
+        var rejected: [PackID] = []
         for orphan in inventory.orphans {
             do {
                 adopted.append(try await repository.indexRecord(ofPack: orphan.id, size: orphan.size, checkingBlobs: true))
@@ -68,6 +68,28 @@ struct BackupIndex {
             chunks: chunks, missingPacks: inventory.missing, damagedIndexFiles: loaded.damagedFiles.map(\.id),
             adoptedPacks: adopted.map(\.id), rejectedPacks: rejected
         )
+    }
+
+    /// What the user should know about the repository, one clause each.
+    var notes: [String] {
+        var notes: [String] = []
+        if !missingPacks.isEmpty {
+            notes.append("\(Self.count(missingPacks.count, "pack")) the index names \(missingPacks.count == 1 ? "is" : "are") gone: their data was stored again ('vault verify' names what older snapshots lost)")
+        }
+        if !damagedIndexFiles.isEmpty {
+            notes.append("\(Self.count(damagedIndexFiles.count, "index file")) \(damagedIndexFiles.count == 1 ? "is" : "are") damaged and skipped: '\(VerifyRepairCommand.index)' rebuilds the index")
+        }
+        if !adoptedPacks.isEmpty {
+            notes.append("indexed \(Self.count(adoptedPacks.count, "pack")) an interrupted backup left behind")
+        }
+        if !rejectedPacks.isEmpty {
+            notes.append("\(Self.count(rejectedPacks.count, "unindexed pack")) did not check out and \(rejectedPacks.count == 1 ? "was" : "were") not reused ('vault verify --read-data' names the damage)")
+        }
+        return notes
+    }
+
+    private static func count(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 
     private static func inventory(of loaded: Repository.LoadedIndex, in repository: Repository) async throws(RepositoryError) -> PackInventory {

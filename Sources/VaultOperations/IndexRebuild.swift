@@ -24,15 +24,15 @@ package struct IndexRebuild {
         package var blobs = 0
         /// Packs whose records were read from their headers, because no
         /// readable index file described them.
-        package var packsFromHeaders: [Digest256] = []
+        package var packsFromHeaders: [PackID] = []
         /// Packs left out, and why.
-        package var unreadablePacks: [(id: Digest256, reason: String)] = []
+        package var unreadablePacks: [(id: PackID, reason: String)] = []
         /// Index files that were damaged.
-        package var damagedIndexFiles: [Digest256] = []
+        package var damagedIndexFiles: [IndexFileID] = []
         /// Index files superseded and removed.
-        package var removedIndexFiles: [Digest256] = []
+        package var removedIndexFiles: [IndexFileID] = []
         /// The new index file, or `nil` when the repository holds no packs.
-        package var newIndexFile: Digest256?
+        package var newIndexFile: IndexFileID?
     }
 
     /// The repository.
@@ -67,10 +67,10 @@ package struct IndexRebuild {
         var outcome = Outcome()
         // Index files first, then packs: any pack an index file names was
         // stored before the index file, so the pack listing has it.
-        var known: [Digest256: IndexFile.Pack] = [:]
-        var oldFiles: [Digest256] = []
+        var known: [PackID: IndexFile.Pack] = [:]
+        var oldFiles: [IndexFileID] = []
         for info in try await repository.list(.index) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = IndexFileID(hex: info.name.name) else { continue }
             oldFiles.append(id)
             do {
                 let file = try IndexFile(decoding: try await repository.loadObject(info.name), what: "index \(id.shortHex)")

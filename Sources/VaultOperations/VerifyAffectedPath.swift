@@ -8,7 +8,7 @@ package struct VerifyBlobLoss: Sendable, Hashable, CustomStringConvertible {
     /// Data or tree.
     package var type: BlobType
     /// The pack the (first) bad copy is in; `nil` when no index names the blob.
-    package var pack: Digest256?
+    package var pack: PackID?
     /// The blob's type and ID together: what names it.
     package var key: BlobKey { BlobKey(type, blob) }
     /// What is wrong, e.g. `the pack is missing`, `AES-256-GCM tag mismatch`.
@@ -21,7 +21,7 @@ package struct VerifyBlobLoss: Sendable, Hashable, CustomStringConvertible {
     ///   - type: Data or tree.
     ///   - pack: The pack the bad copy is in, or `nil` when no index names the blob.
     ///   - reason: What is wrong.
-    package init(blob: Digest256, type: BlobType, pack: Digest256?, reason: String) {
+    package init(blob: Digest256, type: BlobType, pack: PackID?, reason: String) {
         self.blob = blob
         self.type = type
         self.pack = pack

@@ -11,7 +11,7 @@ struct VerifyBlobDamage {
     private var badCopies: [BlobKey: [VerifyBlobLoss]] = [:]
     /// Unindexed packs whose headers list a blob: where a lost blob might
     /// still be found.
-    private var unindexedHolders: [BlobKey: Digest256] = [:]
+    private var unindexedHolders: [BlobKey: PackID] = [:]
 
     /// Records a bad copy.
     mutating func record(_ loss: VerifyBlobLoss) {
@@ -20,14 +20,14 @@ struct VerifyBlobDamage {
     }
 
     /// Records that an unindexed pack's header lists `blob`.
-    mutating func recordUnindexed(_ blob: BlobKey, in pack: Digest256) {
+    mutating func recordUnindexed(_ blob: BlobKey, in pack: PackID) {
         if unindexedHolders[blob] == nil {
             unindexedHolders[blob] = pack
         }
     }
 
     /// Whether the copy of `blob` in `pack` is known to be bad.
-    func isBad(_ blob: BlobKey, in pack: Digest256?) -> Bool {
+    func isBad(_ blob: BlobKey, in pack: PackID?) -> Bool {
         badCopies[blob]?.contains { $0.pack == pack } ?? false
     }
 

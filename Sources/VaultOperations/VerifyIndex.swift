@@ -16,7 +16,7 @@ struct VerifyIndex {
     /// The first location of every indexed blob (by type and ID).
     private(set) var chunks = ChunkIndex()
     /// Every indexed pack.
-    private(set) var packs: [Digest256: Pack] = [:]
+    private(set) var packs: [PackID: Pack] = [:]
     /// The locations of blobs stored in more than one pack, beyond the one in ``chunks``.
     private(set) var extraCopies: [BlobKey: [BlobLocation]] = [:]
 
@@ -40,10 +40,10 @@ struct VerifyIndex {
     ///   - report: Receives the findings and the number of index files.
     /// - Throws: ``RepositoryError`` only when the index files cannot be listed.
     static func load(from repository: Repository, into report: inout VerifyReport) async throws(RepositoryError) -> VerifyIndex {
-        var decoded: [(id: Digest256, file: IndexFile)] = []
-        var damaged: [(id: Digest256, error: RepositoryError)] = []
+        var decoded: [(id: IndexFileID, file: IndexFile)] = []
+        var damaged: [(id: IndexFileID, error: RepositoryError)] = []
         for info in try await repository.list(.index) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = IndexFileID(hex: info.name.name) else { continue }
             do {
                 decoded.append((id, try IndexFile(decoding: try await repository.loadObject(info.name), what: "index \(id.shortHex)")))
             } catch {
@@ -63,7 +63,7 @@ struct VerifyIndex {
         var index = VerifyIndex()
         let inEffect = decoded.filter { !superseded.contains($0.id) }
         index.chunks.reserveCapacity(inEffect.reduce(0) { total, entry in total + entry.file.packs.reduce(0) { $0 + $1.blobs.count } })
-        var describedBy: [Digest256: Digest256] = [:]
+        var describedBy: [PackID: IndexFileID] = [:]
         for (fileID, file) in inEffect {
             for pack in file.packs {
                 let blobs = pack.blobs.sorted { $0.offset < $1.offset }

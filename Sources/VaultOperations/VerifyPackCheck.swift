@@ -28,7 +28,7 @@ struct VerifyPackCheck: Sendable {
     }
 
     /// The pack's ID.
-    var id: Digest256
+    var id: PackID
     /// The index's record of it; `nil` for an unindexed pack.
     var indexed: VerifyIndex.Pack?
     /// Its size in the storage; `nil` when it is missing.
@@ -78,7 +78,7 @@ struct VerifyPackCheck: Sendable {
 
     /// Reads the pack whole, checks its hash and decodes every blob the index places in it.
     private func readWhole(_ indexed: VerifyIndex.Pack, in repository: Repository, packIsReported: Bool, into result: inout Result) async {
-        let name = try! ObjectName(kind: .data, name: id.hex)
+        let name = try! ObjectName(kind: .data, name: id.hex)  // 64 hex digits: always valid
         let bytes: [UInt8]
         do {
             bytes = try await repository.storage.get(name)
@@ -89,7 +89,7 @@ struct VerifyPackCheck: Sendable {
         result.wasRead = true
         result.bytesRead = Int64(bytes.count)
         let digest = SHA256Hasher.hash(bytes)
-        if digest != id, !packIsReported {
+        if digest != id.digest, !packIsReported {
             result.findings.append(VerifyFinding(.packHashMismatch, .pack(id), "contents do not match its name (their SHA-256 is \(digest.shortHex))"))
         }
         var findings: [VerifyFinding] = []

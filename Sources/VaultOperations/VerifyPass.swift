@@ -65,7 +65,7 @@ struct VerifyPass {
     mutating func checkKeys() async throws(RepositoryError) {
         for info in try await repository.list(.keys) {
             report.statistics.keyFiles += 1
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = KeyID(hex: info.name.name) else { continue }
             let bytes: [UInt8]
             do {
                 bytes = try await repository.storage.get(info.name)
@@ -73,7 +73,7 @@ struct VerifyPass {
                 report.findings.append(VerifyFinding(.keyDamaged, .key(id), "cannot be read: \(error.message)"))
                 continue
             }
-            if SHA256Hasher.hash(bytes) != id {
+            if SHA256Hasher.hash(bytes) != id.digest {
                 report.findings.append(VerifyFinding(.keyDamaged, .key(id), "damaged: its contents do not match its name"))
             } else {
                 do {
@@ -88,9 +88,9 @@ struct VerifyPass {
     /// Checks every indexed pack (and reads the selected ones), and reads
     /// the headers of unindexed packs, a few packs at a time.
     mutating func checkPacks() async throws(RepositoryError) {
-        var stored: [Digest256: Int64] = [:]
+        var stored: [PackID: Int64] = [:]
         for info in try await repository.list(.data) {
-            if let id = Digest256(hex: info.name.name) {
+            if let id = PackID(hex: info.name.name) {
                 stored[id] = info.size
             }
         }

@@ -87,12 +87,12 @@ package struct ChunkIndex: Sendable {
     /// log2 of `slots.count`.
     private var slotBits: Int
     /// The distinct pack IDs, indexed by pack number.
-    private var packIDs: [Digest256] = []
+    private var packIDs: [PackID] = []
     /// The pack number of each pack ID.
-    private var packNumbers: [Digest256: UInt32] = [:]
+    private var packNumbers: [PackID: UInt32] = [:]
     /// The pack of the most recent insert: consecutive inserts usually share
     /// a pack, and this spares them the dictionary look-up.
-    private var lastPack: (id: Digest256, number: UInt32)?
+    private var lastPack: (id: PackID, number: UInt32)?
 
     /// The hash function's key, random for each new index.
     private let seed: Seed
@@ -123,7 +123,7 @@ package struct ChunkIndex: Sendable {
 
     /// The distinct packs that hold at least one blob of the index, in the
     /// order they first appeared.
-    package var packs: [Digest256] { packIDs }
+    package var packs: [PackID] { packIDs }
 
     /// Makes room for `capacity` blobs without rehashing.
     ///
@@ -244,7 +244,7 @@ package struct ChunkIndex: Sendable {
     ///   know are ignored.
     /// - Returns: The number of blobs removed.
     @discardableResult
-    package mutating func removeAll(inPacks packs: Set<Digest256>) -> Int {
+    package mutating func removeAll(inPacks packs: Set<PackID>) -> Int {
         var doomed = [Bool](repeating: false, count: packIDs.count)
         var anyDoomed = false
         for pack in packs {
@@ -293,11 +293,11 @@ package struct ChunkIndex: Sendable {
             bytes += segment.capacity * MemoryLayout<Entry>.stride
         }
         bytes += slots.capacity * MemoryLayout<UInt32>.stride
-        bytes += packIDs.capacity * MemoryLayout<Digest256>.stride
+        bytes += packIDs.capacity * MemoryLayout<PackID>.stride
         // A dictionary keeps its load at 3/4 at most, with one bit of
         // metadata per bucket.
         let buckets = packNumbers.capacity * 4 / 3
-        bytes += buckets * (MemoryLayout<Digest256>.stride + MemoryLayout<UInt32>.stride) + buckets / 8
+        bytes += buckets * (MemoryLayout<PackID>.stride + MemoryLayout<UInt32>.stride) + buckets / 8
         return bytes
     }
 }
@@ -308,11 +308,11 @@ extension ChunkIndex: Sequence {
     /// Iterates over an index's blobs, in the order they were inserted.
     package struct Iterator: IteratorProtocol {
         private let segments: [[Entry]]
-        private let packIDs: [Digest256]
+        private let packIDs: [PackID]
         private var segment = 0
         private var position = 0
 
-        fileprivate init(segments: [[Entry]], packIDs: [Digest256]) {
+        fileprivate init(segments: [[Entry]], packIDs: [PackID]) {
             self.segments = segments
             self.packIDs = packIDs
         }
@@ -469,7 +469,7 @@ extension ChunkIndex {
     }
 
     /// The pack number for a pack ID, interning the ID if it is new.
-    private mutating func intern(_ pack: Digest256) -> UInt32 {
+    private mutating func intern(_ pack: PackID) -> UInt32 {
         if let lastPack, lastPack.id == pack { return lastPack.number }
         let number: UInt32
         if let known = packNumbers[pack] {

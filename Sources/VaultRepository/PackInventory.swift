@@ -10,11 +10,11 @@ import VaultStorage
 /// `vault repair index` starts from one as well.
 package struct PackInventory: Sendable {
     /// Every stored pack and its size, by pack ID.
-    package var stored: [Digest256: Int64]
+    package var stored: [PackID: Int64]
     /// Packs the index names that the storage does not hold.
-    package var missing: Set<Digest256>
+    package var missing: Set<PackID>
     /// Stored packs that no index file names, sorted by ID.
-    package var orphans: [(id: Digest256, size: Int64)]
+    package var orphans: [(id: PackID, size: Int64)]
 
     /// Compares a listing of `data/` with the packs an index names.
     ///
@@ -22,10 +22,10 @@ package struct PackInventory: Sendable {
     ///   - listing: The objects in `data/`; entries whose name is not a
     ///     pack ID are ignored.
     ///   - indexed: The packs the index names.
-    package init(listing: [ObjectInfo], indexed: some Sequence<Digest256>) {
-        var stored: [Digest256: Int64] = [:]
+    package init(listing: [ObjectInfo], indexed: some Sequence<PackID>) {
+        var stored: [PackID: Int64] = [:]
         for info in listing where info.name.kind == .data {
-            if let id = Digest256(hex: info.name.name) {
+            if let id = PackID(hex: info.name.name) {
                 stored[id] = info.size
             }
         }
@@ -41,7 +41,7 @@ extension Repository {
     ///
     /// - Parameter indexed: The packs the index names.
     /// - Throws: ``RepositoryError`` when `data/` cannot be listed.
-    package func packInventory(indexed: some Sequence<Digest256>) async throws(RepositoryError) -> PackInventory {
+    package func packInventory(indexed: some Sequence<PackID>) async throws(RepositoryError) -> PackInventory {
         PackInventory(listing: try await list(.data), indexed: indexed)
     }
 
@@ -57,7 +57,7 @@ extension Repository {
     /// - Returns: The pack's record, for an index file.
     /// - Throws: ``RepositoryError`` with code `.damaged` when the pack or
     ///   one of its blobs does not check out; `.storage` when it cannot be read.
-    package func indexRecord(ofPack id: Digest256, size: Int64, checkingBlobs: Bool) async throws(RepositoryError) -> IndexFile.Pack {
+    package func indexRecord(ofPack id: PackID, size: Int64, checkingBlobs: Bool) async throws(RepositoryError) -> IndexFile.Pack {
         let header = try await loadPackHeader(id, size: size)
         let blobs = header.locations(pack: id).map { key, location in
             IndexFile.Blob(id: key.id, type: key.type, offset: location.offset, length: location.length, rawLength: location.rawLength)
@@ -65,7 +65,7 @@ extension Repository {
         if checkingBlobs {
             let name = try ObjectName.pack(id)
             let bytes = try await Self.storageCall { () async throws(StorageError) in try await storage.get(name) }
-            guard SHA256Hasher.hash(bytes) == id else {
+            guard SHA256Hasher.hash(bytes) == id.digest else {
                 throw RepositoryError.damaged("pack \(id.shortHex)", "its contents do not match its name")
             }
             var decoder = BlobDecoder(cipher: cipher, identifier: identifier)
@@ -87,7 +87,7 @@ extension ObjectName {
     /// The name of a pack file.
     ///
     /// - Throws: Never for a digest's 64 hex digits; ``RepositoryError`` otherwise.
-    static func pack(_ id: Digest256) throws(RepositoryError) -> ObjectName {
+    static func pack(_ id: PackID) throws(RepositoryError) -> ObjectName {
         do {
             return try ObjectName(kind: .data, name: id.hex)
         } catch {

@@ -240,7 +240,7 @@ package struct Repository: Sendable {
     /// Adds a key file for another password.
     ///
     /// - Returns: The new key file's ID.
-    package func addKey(password: String, kdf: KeyFile.ScryptParameters = .default) async throws(RepositoryError) -> Digest256 {
+    package func addKey(password: String, kdf: KeyFile.ScryptParameters = .default) async throws(RepositoryError) -> KeyID {
         guard let keys else {
             throw RepositoryError(.invalidRequest, "the repository is not encrypted: it has no keys")
         }
@@ -248,30 +248,36 @@ package struct Repository: Sendable {
             throw RepositoryError(.passwordRequired, "the new password is empty")
         }
         let keyFile = try KeyFile(wrapping: keys, password: password, kdf: kdf, host: HostIdentity.hostName, user: HostIdentity.userName)
-        return try await Self.storeNamedBySHA256(keyFile.encoded(), kind: .keys, in: storage)
+        return KeyID(try await Self.storeNamedBySHA256(keyFile.encoded(), kind: .keys, in: storage))
     }
 
-    /// The repository's key files.
-    package func keyFiles() async throws(RepositoryError) -> [(id: Digest256, file: KeyFile)] {
-        var result: [(Digest256, KeyFile)] = []
+    /// The repository's key files; entries of `keys/` whose name is not a
+    /// key ID (64 hex digits) are not key files and are left out.
+    package func keyFiles() async throws(RepositoryError) -> [(id: KeyID, file: KeyFile)] {
+        var result: [(KeyID, KeyFile)] = []
         for info in try await list(.keys) {
+            guard let id = KeyID(hex: info.name.name) else { continue }
             let bytes = try await Self.storageCall { () async throws(StorageError) in try await storage.get(info.name) }
-            result.append((Digest256(hex: info.name.name)!, try KeyFile(decoding: bytes, what: "\(info.name)")))
+            result.append((id, try KeyFile(decoding: bytes, what: "\(info.name)")))
         }
         return result
     }
 
     /// The key file that `password` opens.
-    package func keyFileID(openedBy password: String) async throws(RepositoryError) -> Digest256 {
+    package func keyFileID(openedBy password: String) async throws(RepositoryError) -> KeyID {
         let names = try await list(.keys).map(\.name)
-        return Digest256(hex: try await Self.openKeys(in: storage, names: names, password: password).name.name)!
+        let name = try await Self.openKeys(in: storage, names: names, password: password).name
+        guard let id = KeyID(hex: name.name) else {
+            throw RepositoryError(.damaged, "key file \(name) has a name that is not its ID")
+        }
+        return id
     }
 
     /// Removes a key file; the last one is never removed.
     ///
     /// - Throws: ``RepositoryError`` with code `.invalidRequest` for the last
     ///   key or an unknown ID.
-    package func removeKey(_ id: Digest256) async throws(RepositoryError) {
+    package func removeKey(_ id: KeyID) async throws(RepositoryError) {
         let names = try await list(.keys).map(\.name)
         guard let name = names.first(where: { $0.name == id.hex }) else {
             throw RepositoryError(.invalidRequest, "no key \(id.hex)")
@@ -339,14 +345,14 @@ package struct Repository: Sendable {
         /// Blob locations, by blob key (type and ID).
         package var chunks: ChunkIndex
         /// Pack sizes, from the index files.
-        package var packSizes: [Digest256: Int64]
+        package var packSizes: [PackID: Int64]
         /// The index files in effect (not superseded).
-        package var files: [Digest256]
+        package var files: [IndexFileID]
         /// Index files that are damaged and were left out, and why. The
         /// blobs only they list are missing from ``chunks`` until
         /// `vault repair index` rebuilds the index (a backup stores such
         /// blobs again).
-        package var damagedFiles: [(id: Digest256, error: RepositoryError)] = []
+        package var damagedFiles: [(id: IndexFileID, error: RepositoryError)] = []
         /// The stored packs compared with the index, when the index was
         /// loaded with `checkingPacks`: the locations of blobs in its
         /// ``PackInventory/missing`` packs were left out, so a copy of a
@@ -365,11 +371,11 @@ package struct Repository: Sendable {
     /// - Throws: ``RepositoryError`` when the index files (or `data/`)
     ///   cannot be listed or read.
     package func loadIndex(checkingPacks: Bool = false) async throws(RepositoryError) -> LoadedIndex {
-        var decoded: [(Digest256, IndexFile)] = []
-        var damaged: [(id: Digest256, error: RepositoryError)] = []
-        var superseded: Set<Digest256> = []
+        var decoded: [(IndexFileID, IndexFile)] = []
+        var damaged: [(id: IndexFileID, error: RepositoryError)] = []
+        var superseded: Set<IndexFileID> = []
         for info in try await list(.index) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = IndexFileID(hex: info.name.name) else { continue }
             let file: IndexFile
             do {
                 file = try IndexFile(decoding: try await loadObject(info.name), what: "\(info.name)")
@@ -388,8 +394,8 @@ package struct Repository: Sendable {
         let missingPacks = inventory?.missing ?? []
         let blobCount = decoded.reduce(0) { total, entry in total + entry.1.packs.reduce(0) { $0 + $1.blobs.count } }
         var chunks = ChunkIndex(expectedCount: blobCount)
-        var packSizes: [Digest256: Int64] = [:]
-        var files: [Digest256] = []
+        var packSizes: [PackID: Int64] = [:]
+        var files: [IndexFileID] = []
         for (id, file) in decoded where !superseded.contains(id) {
             files.append(id)
             for pack in file.packs where !missingPacks.contains(pack.id) {
@@ -408,8 +414,8 @@ package struct Repository: Sendable {
     /// Stores an index file.
     ///
     /// - Returns: Its ID.
-    package func saveIndex(_ file: IndexFile) async throws(RepositoryError) -> Digest256 {
-        try await saveObject(file.encoded(), kind: .index)
+    package func saveIndex(_ file: IndexFile) async throws(RepositoryError) -> IndexFileID {
+        IndexFileID(try await saveObject(file.encoded(), kind: .index))
     }
 
     // MARK: Packs and blobs
@@ -417,7 +423,7 @@ package struct Repository: Sendable {
     /// Stores a finished pack; a damaged pack of the same name is replaced.
     package func savePack(_ pack: FinishedPack) async throws(RepositoryError) {
         let name = try ObjectName.pack(pack.id)
-        try await Self.storeContentAddressed(pack.bytes, as: name, id: pack.id, in: storage)
+        try await Self.storeContentAddressed(pack.bytes, as: name, id: pack.id.digest, in: storage)
     }
 
     /// Reads a pack's header with one range read of its tail.
@@ -427,8 +433,8 @@ package struct Repository: Sendable {
     ///   - size: The pack file's size.
     /// - Throws: ``RepositoryError`` with code `.damaged` when the header is
     ///   unreadable or does not account for the whole file.
-    package func loadPackHeader(_ id: Digest256, size: Int64) async throws(RepositoryError) -> PackHeader {
-        let name = try! ObjectName(kind: .data, name: id.hex)
+    package func loadPackHeader(_ id: PackID, size: Int64) async throws(RepositoryError) -> PackHeader {
+        let name = try ObjectName.pack(id)
         let what = "pack \(id.shortHex)"
         guard size >= Int64(PackHeader.trailerSize) else {
             throw RepositoryError.damaged(what, "\(size) bytes is too short for a pack")
@@ -458,7 +464,7 @@ package struct Repository: Sendable {
 
     /// Reads one blob, checks it against its ID and returns its plaintext.
     package func loadBlob(_ id: Digest256, at location: BlobLocation) async throws(RepositoryError) -> [UInt8] {
-        let name = try! ObjectName(kind: .data, name: location.pack.hex)
+        let name = try ObjectName.pack(location.pack)
         let start = Int64(location.offset)
         let stored = try await Self.storageCall { () async throws(StorageError) in
             try await storage.get(name, range: start..<start + Int64(location.length))

@@ -34,7 +34,7 @@ struct BackupRecoveryTests {
     }
 
     /// The local path of a pack.
-    static func packPath(_ fixture: BackupFixture, _ pack: Digest256) -> String {
+    static func packPath(_ fixture: BackupFixture, _ pack: PackID) -> String {
         fixture.directory.appending("repo/data/\(pack.hex.prefix(2))/\(pack.hex)")
     }
 

@@ -15,7 +15,7 @@ struct VerifyFaultTests {
         let fixture = try await VerifyFixture(encrypted: encrypted)
         let packs = Array(try await fixture.dataPacks().prefix(3))
         try #require(packs.count == 3)
-        var damaged: [(pack: Digest256, blob: Digest256)] = []
+        var damaged: [(pack: PackID, blob: Digest256)] = []
         for pack in packs {
             let blobs = try await fixture.blobs(inPack: pack)
             let blob = blobs[blobs.count / 2].id
@@ -103,7 +103,7 @@ struct VerifyFaultTests {
         let name = try ObjectName(kind: .index, name: first.hex)
         let file = try IndexFile(decoding: try await fixture.repository.loadObject(name), what: "index")
         let packs = file.packs.map(\.id).sorted()
-        var holder: [Digest256: Digest256] = [:]
+        var holder: [Digest256: PackID] = [:]
         for pack in file.packs {
             for blob in pack.blobs { holder[blob.id] = pack.id }
         }

@@ -13,6 +13,16 @@ extension SplitMix64 {
     fileprivate mutating func digests(_ count: Int) -> [Digest256] {
         (0..<count).map { _ in digest() }
     }
+
+    /// A random pack ID.
+    fileprivate mutating func packID() -> PackID {
+        PackID(digest())
+    }
+
+    /// `count` random pack IDs.
+    fileprivate mutating func packIDs(_ count: Int) -> [PackID] {
+        (0..<count).map { _ in packID() }
+    }
 }
 
 /// The type of test blob `number`: every third one is a tree.
@@ -26,7 +36,7 @@ private func key(_ number: Int, _ id: Digest256) -> BlobKey {
 }
 
 /// A location that encodes `number`, so each blob's location differs.
-private func location(_ number: Int, packs: [Digest256]) -> BlobLocation {
+private func location(_ number: Int, packs: [PackID]) -> BlobLocation {
     BlobLocation(
         pack: packs[number % packs.count],
         type: blobType(number),
@@ -41,7 +51,7 @@ struct ChunkIndexTests {
     @Test("100k random IDs round-trip")
     func roundTrip() {
         var random = SplitMix64(seed: 1)
-        let packs = random.digests(997)
+        let packs = random.packIDs(997)
         let ids = random.digests(100_000)
         var index = ChunkIndex()
         for (number, id) in ids.enumerated() {
@@ -60,7 +70,7 @@ struct ChunkIndexTests {
     @Test("IDs not inserted are not found, even when they share words with inserted ones")
     func missingIDs() {
         var random = SplitMix64(seed: 2)
-        let packs = random.digests(10)
+        let packs = random.packIDs(10)
         let ids = random.digests(50_000)
         var index = ChunkIndex()
         for (number, id) in ids.enumerated() { index.insert(key(number, id), location(number, packs: packs)) }
@@ -87,8 +97,8 @@ struct ChunkIndexTests {
     func duplicates() {
         var random = SplitMix64(seed: 3)
         let id = random.digest()
-        let first = BlobLocation(pack: random.digest(), type: .data, offset: 10, length: 20, rawLength: 30)
-        let second = BlobLocation(pack: random.digest(), type: .data, offset: 40, length: 50, rawLength: 60)
+        let first = BlobLocation(pack: random.packID(), type: .data, offset: 10, length: 20, rawLength: 30)
+        let second = BlobLocation(pack: random.packID(), type: .data, offset: 40, length: 50, rawLength: 60)
         var index = ChunkIndex()
         let addedFirst = index.insert(.data(id), first)
         #expect(addedFirst)
@@ -105,7 +115,7 @@ struct ChunkIndexTests {
     @Test("The table grows across many doublings and keeps every entry")
     func growth() {
         var random = SplitMix64(seed: 4)
-        let packs = random.digests(50)
+        let packs = random.packIDs(50)
         let ids = random.digests(300_000)  // 16 slots grow to 2^19: 15 doublings
         var index = ChunkIndex()
         var footprints: [Int] = []
@@ -129,7 +139,7 @@ struct ChunkIndexTests {
     @Test("reserveCapacity and expectedCount size the index without changing its contents")
     func reserve() {
         var random = SplitMix64(seed: 5)
-        let packs = random.digests(3)
+        let packs = random.packIDs(3)
         let ids = random.digests(20_000)
         var sized = ChunkIndex(expectedCount: ids.count)
         let sizedFootprint = sized.memoryFootprint
@@ -150,7 +160,7 @@ struct ChunkIndexTests {
     @Test("Pack IDs are interned once, in the order they first appear")
     func packInterning() {
         var random = SplitMix64(seed: 6)
-        let pack = random.digest()
+        let pack = random.packID()
         var index = ChunkIndex()
         for offset in 0..<10 {
             index.insert(.data(random.digest()), BlobLocation(pack: pack, type: .data, offset: UInt32(offset), length: 1, rawLength: 1))
@@ -158,7 +168,7 @@ struct ChunkIndexTests {
         #expect(index.count == 10)
         #expect(index.packs == [pack])
 
-        let (a, b, c) = (random.digest(), random.digest(), random.digest())
+        let (a, b, c) = (random.packID(), random.packID(), random.packID())
         var mixed = ChunkIndex()
         for (number, pack) in [a, b, a, c, b, a, c].enumerated() {
             mixed.insert(.tree(random.digest()), BlobLocation(pack: pack, type: .tree, offset: UInt32(number), length: 2, rawLength: 3))
@@ -170,14 +180,14 @@ struct ChunkIndexTests {
     @Test("Removing packs drops their blobs and keeps the rest intact")
     func removePacks() throws {
         var random = SplitMix64(seed: 7)
-        let packs = random.digests(5)
+        let packs = random.packIDs(5)
         let ids = random.digests(10_000)
         var index = ChunkIndex()
         for (number, id) in ids.enumerated() { index.insert(key(number, id), location(number, packs: packs)) }
 
         let doomed: Set = [packs[1], packs[3]]
         let expectedRemoved = ids.indices.filter { doomed.contains(packs[$0 % packs.count]) }.count
-        let removed = index.removeAll(inPacks: doomed.union([random.digest()]))
+        let removed = index.removeAll(inPacks: doomed.union([random.packID()]))
         #expect(removed == expectedRemoved)
         #expect(index.count == ids.count - expectedRemoved)
         #expect(index.packs == [packs[0], packs[2], packs[4]])
@@ -191,14 +201,14 @@ struct ChunkIndexTests {
 
         // Unknown packs change nothing.
         let before = Array(index).map(\.key)
-        let removedUnknown = index.removeAll(inPacks: [random.digest()])
+        let removedUnknown = index.removeAll(inPacks: [random.packID()])
         #expect(removedUnknown == 0)
         let removedNothing = index.removeAll(inPacks: [])
         #expect(removedNothing == 0)
         #expect(Array(index).map(\.key) == before)
 
         // The index stays usable: removed IDs can come back elsewhere.
-        let newPack = random.digest()
+        let newPack = random.packID()
         let revived = try #require(ids.indices.first { doomed.contains(packs[$0 % packs.count]) })
         let newLocation = BlobLocation(pack: newPack, type: blobType(revived), offset: 1, length: 2, rawLength: 3)
         let readded = index.insert(key(revived, ids[revived]), newLocation)
@@ -216,7 +226,7 @@ struct ChunkIndexTests {
     @Test("removeAll(where:) removes exactly the chosen blobs and drops emptied packs")
     func removeWhere() {
         var random = SplitMix64(seed: 8)
-        let packs = random.digests(4)
+        let packs = random.packIDs(4)
         let ids = random.digests(5_000)
         var index = ChunkIndex()
         for (number, id) in ids.enumerated() { index.insert(key(number, id), location(number, packs: packs)) }
@@ -236,7 +246,7 @@ struct ChunkIndexTests {
     func removeWhereThrows() {
         struct Stop: Error {}
         var random = SplitMix64(seed: 9)
-        let packs = random.digests(2)
+        let packs = random.packIDs(2)
         let ids = random.digests(100)
         var index = ChunkIndex()
         for (number, id) in ids.enumerated() { index.insert(key(number, id), location(number, packs: packs)) }
@@ -255,7 +265,7 @@ struct ChunkIndexTests {
     @Test("Iteration yields exactly the inserted blobs, in insertion order")
     func iteration() {
         var random = SplitMix64(seed: 10)
-        let packs = random.digests(7)
+        let packs = random.packIDs(7)
         let ids = random.digests(150_000)  // more than two full segments
         var index = ChunkIndex()
         for (number, id) in ids.enumerated() {
@@ -277,7 +287,7 @@ struct ChunkIndexTests {
     @Test("Batch insertion matches one-by-one insertion, duplicates included")
     func batchInsert() {
         var random = SplitMix64(seed: 11)
-        let packs = random.digests(13)
+        let packs = random.packIDs(13)
         let ids = random.digests(40_000)
         var blobs = ids.enumerated().map { (key: key($0, $1), location: location($0, packs: packs)) }
         // Duplicates within the batch and against earlier content.
@@ -303,7 +313,7 @@ struct ChunkIndexTests {
     @Test("Extreme field values survive the compact record")
     func extremeValues() {
         var random = SplitMix64(seed: 12)
-        let largest = BlobLocation(pack: random.digest(), type: .tree, offset: .max, length: .max, rawLength: .max)
+        let largest = BlobLocation(pack: random.packID(), type: .tree, offset: .max, length: .max, rawLength: .max)
         let smallest = BlobLocation(pack: .zero, type: .data, offset: 0, length: 0, rawLength: 0)
         let allOnes = Digest256(words: (.max, .max, .max, .max))
         var index = ChunkIndex()
@@ -320,7 +330,7 @@ struct ChunkIndexTests {
         // With buckets taken from the first word, these would all probe one
         // cluster: about 5 * 10^9 probes for 100k IDs.
         let ids = (0..<100_000).map { Digest256(words: (0xDEAD_BEEF, 0, 0, UInt64($0))) }
-        let pack = Digest256(words: (1, 2, 3, 4))
+        let pack = PackID(Digest256(words: (1, 2, 3, 4)))
         var index = ChunkIndex()
         for (number, id) in ids.enumerated() {
             index.insert(.data(id), BlobLocation(pack: pack, type: .data, offset: UInt32(number), length: 1, rawLength: 1))
@@ -333,9 +343,9 @@ struct ChunkIndexTests {
     func footprint() {
         var random = SplitMix64(seed: 13)
         var index = ChunkIndex()
-        var pack = random.digest()
+        var pack = random.packID()
         for number in 0..<1_000_000 {
-            if number % 100 == 0 { pack = random.digest() }
+            if number % 100 == 0 { pack = random.packID() }
             index.insert(.data(random.digest()), BlobLocation(pack: pack, type: .data, offset: UInt32(number), length: 1, rawLength: 1))
         }
         #expect(index.count == 1_000_000)
@@ -348,7 +358,7 @@ struct ChunkIndexTests {
     @Test("Copies are independent values")
     func valueSemantics() {
         var random = SplitMix64(seed: 14)
-        let packs = random.digests(3)
+        let packs = random.packIDs(3)
         let ids = random.digests(1_000)
         var original = ChunkIndex()
         for (number, id) in ids.prefix(500).enumerated() { original.insert(key(number, id), location(number, packs: packs)) }
@@ -372,7 +382,7 @@ struct ChunkIndexTests {
     @Test("A data blob and a tree blob with the same ID are two entries; each is found only by its own type")
     func sameIDBothTypes() {
         var random = SplitMix64(seed: 15)
-        let packs = random.digests(2)
+        let packs = random.packIDs(2)
         let ids = random.digests(20_000)
         var index = ChunkIndex()
         for (number, id) in ids.enumerated() {

@@ -138,7 +138,7 @@ struct RepositoryTests {
         #expect(error.message.contains(pack.shortHex))
     }
 
-    @Test("a flipped byte in an index file or a snapshot is caught and named", arguments: [ObjectKind.index, .snapshots])
+    @Test("a flipped byte in an index file or a snapshot is caught, named, and left out of the load", arguments: [ObjectKind.index, .snapshots])
     func objectTamperDetected(kind: ObjectKind) async throws {
         let test = try await TestRepository()
         var writer = RepositoryWriter(repository: test.repository, index: ChunkIndex())
@@ -151,12 +151,16 @@ struct RepositoryTests {
         _ = try await test.repository.saveSnapshot(snapshot)
         let name = try #require(try await test.repository.list(kind).first?.name)
         try flipByte(at: 20, ofFileAt: test.path(of: name))
-        let error = try await #require(throws: RepositoryError.self) {
-            if kind == .index {
-                _ = try await test.repository.loadIndex()
-            } else {
-                _ = try await test.repository.snapshots()
-            }
+        let error: RepositoryError
+        if kind == .index {
+            let loaded = try await test.repository.loadIndex()
+            #expect(loaded.chunks.isEmpty)
+            error = try #require(loaded.damagedFiles.first?.error)
+        } else {
+            let catalog = try await test.repository.snapshotCatalog()
+            #expect(catalog.readable.isEmpty)
+            #expect(try await test.repository.snapshots().isEmpty)
+            error = try #require(catalog.damaged.first?.error)
         }
         #expect(error.code == .damaged)
         #expect(error.message.contains(name.name))
