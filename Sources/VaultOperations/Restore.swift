@@ -66,7 +66,7 @@ package struct Restore {
         init(_ lock: RepositoryLock) { self.lock = lock }
     }
 
-    private func run(id: Digest256, manifest: SnapshotManifest, started: Timestamp, lock: LockHolder) async throws -> RestoreResult {
+    private func run(id: SnapshotID, manifest: SnapshotManifest, started: Timestamp, lock: LockHolder) async throws -> RestoreResult {
         let index = try await repository.loadIndex(checkingPacks: true).chunks
         let path = options.snapshot.path ?? [UInt8(ascii: "/")]
         guard let node = try await repository.node(at: path, root: manifest.tree, index: index) else {

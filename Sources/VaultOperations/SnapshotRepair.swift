@@ -13,9 +13,9 @@ package struct SnapshotRepair {
     /// What the repair found and did.
     package struct Outcome: Sendable {
         /// The damaged snapshot files, and why.
-        package var damaged: [(id: Digest256, reason: String)] = []
+        package var damaged: [(id: SnapshotID, reason: String)] = []
         /// The ones removed.
-        package var removed: [Digest256] = []
+        package var removed: [SnapshotID] = []
     }
 
     /// The repository.
@@ -52,7 +52,7 @@ package struct SnapshotRepair {
         }
     }
 
-    private static func name(of id: Digest256) throws(RepositoryError) -> ObjectName {
+    private static func name(of id: SnapshotID) throws(RepositoryError) -> ObjectName {
         do {
             return try ObjectName(kind: .snapshots, name: id.hex)
         } catch {

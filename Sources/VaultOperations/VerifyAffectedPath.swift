@@ -41,7 +41,7 @@ package struct VerifyBlobLoss: Sendable, Hashable, CustomStringConvertible {
 /// longer restore, and why.
 package struct VerifyAffectedPath: Sendable, Hashable, CustomStringConvertible {
     /// The snapshot.
-    package var snapshot: Digest256
+    package var snapshot: SnapshotID
     /// The path as it was backed up, e.g. `/srv/projects/thesis.tex`.
     package var path: String
     /// Whether the path is a directory whose tree is lost, so everything
@@ -60,7 +60,7 @@ package struct VerifyAffectedPath: Sendable, Hashable, CustomStringConvertible {
     ///   - isDirectory: Whether it is a directory whose tree is lost.
     ///   - loss: The first lost blob.
     ///   - otherLostChunks: How many more of a file's chunks are lost.
-    package init(snapshot: Digest256, path: String, isDirectory: Bool, loss: VerifyBlobLoss, otherLostChunks: Int = 0) {
+    package init(snapshot: SnapshotID, path: String, isDirectory: Bool, loss: VerifyBlobLoss, otherLostChunks: Int = 0) {
         self.snapshot = snapshot
         self.path = path
         self.isDirectory = isDirectory

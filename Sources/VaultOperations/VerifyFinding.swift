@@ -15,7 +15,7 @@ package enum VerifiedObject: Sendable, Hashable, CustomStringConvertible {
     /// when no pack holds it).
     case blob(Digest256, BlobType, pack: PackID?)
     /// A snapshot, by ID.
-    case snapshot(Digest256)
+    case snapshot(SnapshotID)
 
     /// The object's kind as one word: `repository`, `key`, `index`, `pack`, `chunk`, `tree`, `snapshot`.
     package var kindName: String {
@@ -36,7 +36,8 @@ package enum VerifiedObject: Sendable, Hashable, CustomStringConvertible {
         case .key(let id): id.digest
         case .index(let id): id.digest
         case .pack(let id): id.digest
-        case .blob(let id, _, _), .snapshot(let id): id
+        case .snapshot(let id): id.digest
+        case .blob(let id, _, _): id
         }
     }
 

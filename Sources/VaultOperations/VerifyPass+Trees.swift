@@ -6,9 +6,9 @@ extension VerifyPass {
     /// Loads every snapshot and walks its trees, each distinct tree once,
     /// checking that every blob they name can be read.
     mutating func checkSnapshots() async throws(RepositoryError) {
-        var loaded: [(id: Digest256, manifest: SnapshotManifest)] = []
+        var loaded: [(id: SnapshotID, manifest: SnapshotManifest)] = []
         for info in try await repository.list(.snapshots) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = SnapshotID(hex: info.name.name) else { continue }
             do {
                 loaded.append((id, try await repository.loadSnapshot(id)))
             } catch {
@@ -122,7 +122,7 @@ extension VerifyPass {
         }
     }
 
-    private mutating func trace(_ tree: Tree, snapshot: Digest256, parentPath: String?, rootPaths: [String]) {
+    private mutating func trace(_ tree: Tree, snapshot: SnapshotID, parentPath: String?, rootPaths: [String]) {
         for node in tree.nodes {
             let path = parentPath.map { Self.join($0, node.displayName) } ?? Self.rootPath(of: node.displayName, paths: rootPaths)
             switch node.type {

@@ -39,7 +39,7 @@ struct VerifyPass {
     /// Blobs no index names that a finding already reports.
     var reportedMissing: Set<BlobKey> = []
     /// The readable snapshots, oldest first.
-    var snapshots: [(id: Digest256, manifest: SnapshotManifest)] = []
+    var snapshots: [(id: SnapshotID, manifest: SnapshotManifest)] = []
 
     init(verifier: RepositoryVerifier, lock: RepositoryLock, progress: @escaping @Sendable (VerifyProgress) -> Void) {
         repository = verifier.repository

@@ -77,3 +77,15 @@ package struct ObjectID<Kind: ObjectIDKind>: Hashable, Comparable, Sendable, Cus
         lhs.digest < rhs.digest
     }
 }
+
+extension ObjectID: Codable {
+    /// Decodes an ID from 64 hexadecimal digits, as ``Digest256`` does.
+    package init(from decoder: any Decoder) throws {
+        self.init(try Digest256(from: decoder))
+    }
+
+    /// Encodes the ID as 64 lowercase hexadecimal digits.
+    package func encode(to encoder: any Encoder) throws {
+        try digest.encode(to: encoder)
+    }
+}

@@ -293,12 +293,12 @@ package struct Repository: Sendable {
     /// Stores a snapshot manifest.
     ///
     /// - Returns: The snapshot's ID.
-    package func saveSnapshot(_ manifest: SnapshotManifest) async throws(RepositoryError) -> Digest256 {
-        try await saveObject(manifest.encoded(), kind: .snapshots)
+    package func saveSnapshot(_ manifest: SnapshotManifest) async throws(RepositoryError) -> SnapshotID {
+        SnapshotID(try await saveObject(manifest.encoded(), kind: .snapshots))
     }
 
     /// Loads one snapshot manifest.
-    package func loadSnapshot(_ id: Digest256) async throws(RepositoryError) -> SnapshotManifest {
+    package func loadSnapshot(_ id: SnapshotID) async throws(RepositoryError) -> SnapshotManifest {
         let name = try! ObjectName(kind: .snapshots, name: id.hex)
         return try SnapshotManifest(decoding: try await loadObject(name), what: "snapshot \(id.shortHex)")
     }
@@ -306,10 +306,10 @@ package struct Repository: Sendable {
     /// Every snapshot: the readable ones and the damaged ones.
     package struct SnapshotCatalog: Sendable {
         /// The snapshots that load, oldest first.
-        package var readable: [(id: Digest256, manifest: SnapshotManifest)]
+        package var readable: [(id: SnapshotID, manifest: SnapshotManifest)]
         /// Snapshots whose file is damaged (it does not match its name, does
         /// not open, or does not decode), by ID, and why.
-        package var damaged: [(id: Digest256, error: RepositoryError)]
+        package var damaged: [(id: SnapshotID, error: RepositoryError)]
     }
 
     /// Loads every snapshot manifest; a damaged snapshot file is listed as
@@ -318,10 +318,10 @@ package struct Repository: Sendable {
     /// - Throws: ``RepositoryError`` only when a snapshot cannot be listed
     ///   or read from the storage.
     package func snapshotCatalog() async throws(RepositoryError) -> SnapshotCatalog {
-        var readable: [(id: Digest256, manifest: SnapshotManifest)] = []
-        var damaged: [(id: Digest256, error: RepositoryError)] = []
+        var readable: [(id: SnapshotID, manifest: SnapshotManifest)] = []
+        var damaged: [(id: SnapshotID, error: RepositoryError)] = []
         for info in try await list(.snapshots) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = SnapshotID(hex: info.name.name) else { continue }
             do {
                 readable.append((id, try await loadSnapshot(id)))
             } catch where error.code == .damaged {
@@ -334,7 +334,7 @@ package struct Repository: Sendable {
 
     /// Loads every readable snapshot manifest, oldest first; damaged
     /// snapshot files are left out (``snapshotCatalog()`` lists them).
-    package func snapshots() async throws(RepositoryError) -> [(id: Digest256, manifest: SnapshotManifest)] {
+    package func snapshots() async throws(RepositoryError) -> [(id: SnapshotID, manifest: SnapshotManifest)] {
         try await snapshotCatalog().readable
     }
 

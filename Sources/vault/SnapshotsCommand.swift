@@ -56,14 +56,14 @@ struct SnapshotsCommand: AsyncParsableCommand {
     }
 
     /// A snapshot as JSON: the manifest's fields and its ID.
-    static func jsonObject(_ snapshot: (id: Digest256, manifest: SnapshotManifest)) throws -> [String: Any] {
+    static func jsonObject(_ snapshot: (id: SnapshotID, manifest: SnapshotManifest)) throws -> [String: Any] {
         let encoded = try JSONEncoder().encode(snapshot.manifest)
         var object = try JSONSerialization.jsonObject(with: encoded) as? [String: Any] ?? [:]
         object["id"] = snapshot.id.hex
         return object
     }
 
-    static func printTable(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)], damaged: [Digest256] = []) {
+    static func printTable(_ snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], damaged: [SnapshotID] = []) {
         var rows = [["ID", "Time", "Host", "Kind", "Parent", "Paths", "Size", "Tags"]]
         for (id, manifest) in snapshots {
             rows.append([

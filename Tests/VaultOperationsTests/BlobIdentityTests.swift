@@ -132,7 +132,7 @@ struct BlobIdentityTests {
     // MARK: Helpers
 
     /// Backs up into a fixture's repository paths that may lie outside its scratch directory.
-    static func backup(_ paths: [String], into fixture: RestoreFixture) async throws -> Digest256 {
+    static func backup(_ paths: [String], into fixture: RestoreFixture) async throws -> SnapshotID {
         var options = BackupOptions(paths: paths)
         options.kind = .full
         return try await Backup(repository: fixture.repository, options: options).run().snapshotID
@@ -158,7 +158,7 @@ struct BlobIdentityTests {
     }
 
     /// The stored plaintext of every tree at and below `path` in a snapshot, by tree ID.
-    static func treePlaintexts(below path: [UInt8], snapshot: Digest256, in repository: Repository) async throws -> [Digest256: [UInt8]] {
+    static func treePlaintexts(below path: [UInt8], snapshot: SnapshotID, in repository: Repository) async throws -> [Digest256: [UInt8]] {
         let index = try await repository.loadIndex().chunks
         let manifest = try await repository.loadSnapshot(snapshot)
         let root = try #require(try await repository.node(at: path, root: manifest.tree, index: index))

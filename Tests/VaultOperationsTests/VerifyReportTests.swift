@@ -7,7 +7,7 @@ import VaultRepository
 /// The report's lines: human text and newline-delimited JSON.
 @Suite("verify: report output")
 struct VerifyReportTests {
-    static let snapshot = SHA256Hasher.hash(Array("snapshot".utf8))
+    static let snapshot = SnapshotID(SHA256Hasher.hash(Array("snapshot".utf8)))
     static let pack = PackID(SHA256Hasher.hash(Array("pack".utf8)))
     static let blob = SHA256Hasher.hash(Array("blob".utf8))
 

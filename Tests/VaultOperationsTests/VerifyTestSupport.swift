@@ -49,7 +49,7 @@ struct VerifyFixtureNode {
 
 /// One snapshot as written.
 struct VerifyFixtureSnapshot {
-    var id: Digest256
+    var id: SnapshotID
     var paths: [String]
     var tree: Digest256
     /// The root tree's entries, one per path, in tree (name) order.
@@ -58,11 +58,11 @@ struct VerifyFixtureSnapshot {
 
 /// A path a report should name: which snapshot, which path, file or directory.
 struct VerifyExpectedPath: Hashable, CustomStringConvertible {
-    var snapshot: Digest256
+    var snapshot: SnapshotID
     var path: String
     var isDirectory: Bool
 
-    init(snapshot: Digest256, path: String, isDirectory: Bool) {
+    init(snapshot: SnapshotID, path: String, isDirectory: Bool) {
         self.snapshot = snapshot
         self.path = path
         self.isDirectory = isDirectory
@@ -340,7 +340,7 @@ struct VerifyFixture {
     func expectedDamage(lost: Set<Digest256>) -> (paths: [VerifyExpectedPath], reachedBlobs: Set<Digest256>) {
         var paths: [VerifyExpectedPath] = []
         var reached: Set<Digest256> = []
-        func walk(_ nodes: [VerifyFixtureNode], snapshot: Digest256) {
+        func walk(_ nodes: [VerifyFixtureNode], snapshot: SnapshotID) {
             for node in nodes {
                 switch node.kind {
                 case .file(let chunks):

@@ -98,7 +98,7 @@ struct FormatRoundTripTests {
         summary.bytesAdded = 1234
         let manifest = SnapshotManifest(
             time: Timestamp(nanoseconds: 1_764_176_523_000_000_001), host: "h", user: "u", paths: ["/a", "/b c"], tags: ["t"],
-            kind: .differential, parent: SHA256Hasher.hash([1]), base: SHA256Hasher.hash([2]), tree: SHA256Hasher.hash([3]),
+            kind: .differential, parent: SnapshotID(SHA256Hasher.hash([1])), base: SnapshotID(SHA256Hasher.hash([2])), tree: SHA256Hasher.hash([3]),
             incomplete: true, summary: summary, program: "vault test"
         )
         #expect(try SnapshotManifest(decoding: manifest.encoded(), what: "s") == manifest)
