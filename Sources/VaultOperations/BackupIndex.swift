@@ -50,6 +50,12 @@ struct BackupIndex {
                 rejected.append(orphan.id)
             }
         }
+        // Packs that stood in for a damaged index file on their headers
+        // alone are reused only if they checked out.
+        let unchecked = Set(loaded.packsFromHeaders).intersection(rejected)
+        if !unchecked.isEmpty {
+            chunks.removeAll(inPacks: unchecked)
+        }
         if !adopted.isEmpty {
             // The packs are stored: naming them in an index file keeps the
             // order packs → index → snapshot.

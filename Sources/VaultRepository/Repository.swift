@@ -349,21 +349,25 @@ package struct Repository: Sendable {
         /// The index files in effect (not superseded).
         package var files: [IndexFileID]
         /// Index files that are damaged and were left out, and why. The
-        /// blobs only they list are missing from ``chunks`` until
-        /// `vault repair index` rebuilds the index (a backup stores such
-        /// blobs again).
+        /// packs only they listed are read from their headers instead
+        /// (``packsFromHeaders``) until `vault repair index` rebuilds the
+        /// index.
         package var damagedFiles: [(id: IndexFileID, error: RepositoryError)] = []
         /// The stored packs compared with the index, when the index was
         /// loaded with `checkingPacks`: the locations of blobs in its
         /// ``PackInventory/missing`` packs were left out, so a copy of a
         /// blob in another pack is found there.
         package var inventory: PackInventory?
+        /// Unindexed packs whose headers were read to stand in for
+        /// ``damagedFiles`` (empty when no index file is damaged).
+        package var packsFromHeaders: [PackID] = []
     }
 
     /// Loads and merges every index file that no other supersedes.
     ///
     /// A damaged index file does not stop the load: it is left out and
-    /// listed in ``LoadedIndex/damagedFiles``.
+    /// listed in ``LoadedIndex/damagedFiles``, and the headers of the packs
+    /// no readable index file names are read in its place.
     ///
     /// - Parameter checkingPacks: Whether to list `data/` once and leave
     ///   out the locations of blobs in packs that are gone, so that every
@@ -387,7 +391,10 @@ package struct Repository: Sendable {
             decoded.append((id, file))
         }
         var inventory: PackInventory?
-        if checkingPacks {
+        let damagedInEffect = damaged.filter { !superseded.contains($0.id) }
+        // A damaged index file leaves its packs unindexed: list the packs
+        // then, so their headers can stand in for it (below).
+        if checkingPacks || !damagedInEffect.isEmpty {
             let indexed = decoded.lazy.filter { !superseded.contains($0.0) }.flatMap { $0.1.packs.lazy.map(\.id) }
             inventory = try await packInventory(indexed: indexed)
         }
@@ -405,9 +412,22 @@ package struct Repository: Sendable {
                 })
             }
         }
+        var packsFromHeaders: [PackID] = []
+        if !damagedInEffect.isEmpty, let inventory {
+            // Until `vault repair index` writes a new index, the headers of
+            // the unindexed packs (one range read each) stand in for the
+            // damaged files, so every snapshot can still be read. Blobs read
+            // through them are checked against their IDs as always.
+            for orphan in inventory.orphans {
+                guard let header = try? await loadPackHeader(orphan.id, size: orphan.size) else { continue }
+                packSizes[orphan.id] = orphan.size
+                chunks.insert(contentsOf: header.locations(pack: orphan.id))
+                packsFromHeaders.append(orphan.id)
+            }
+        }
         return LoadedIndex(
             chunks: chunks, packSizes: packSizes, files: files,
-            damagedFiles: damaged.filter { !superseded.contains($0.id) }, inventory: inventory
+            damagedFiles: damagedInEffect, inventory: inventory, packsFromHeaders: packsFromHeaders
         )
     }
 

@@ -23,7 +23,7 @@ struct BackupRecoveryTests {
 
     /// Restores a snapshot and returns the restored files' contents by path relative to the source.
     static func restoredFiles(_ fixture: BackupFixture, snapshot: SnapshotID, names: some Sequence<String>) async throws -> (problems: [String], files: [String: [UInt8]]) {
-        let target = fixture.directory.appending("restore-\(snapshot.shortHex)")
+        let target = fixture.directory.appending("restore-\(snapshot.shortHex)-\(UUID().uuidString.prefix(8))")
         let options = RestoreOptions(snapshot: try SnapshotReference(parsing: snapshot.hex), target: target)
         let result = try await Restore(repository: fixture.repository, options: options).run()
         var files: [String: [UInt8]] = [:]

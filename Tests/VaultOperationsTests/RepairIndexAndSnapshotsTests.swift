@@ -31,6 +31,12 @@ struct RepairIndexAndSnapshotsTests {
         try Self.flipByte(Self.indexPath(fixture, indexFiles[0]))
         let before = try await RepositoryVerifier(repository: fixture.repository).run()
         #expect(before.findings.contains { $0.kind == .indexDamaged && $0.message.contains("'vault repair index' rebuilds the index") })
+        // Before the repair, the pack headers stand in for the damaged index file.
+        let loaded = try await fixture.repository.loadIndex()
+        #expect(loaded.packsFromHeaders.count == (try await fixture.repository.list(.data).count))
+        let readable = try await BackupRecoveryTests.restoredFiles(fixture, snapshot: first.snapshotID, names: files.keys)
+        #expect(readable.problems == [])
+        #expect(readable.files == files)
 
         let outcome = try await IndexRebuild(repository: fixture.repository).run()
         #expect(outcome.damagedIndexFiles.map(\.hex) == indexFiles)
