@@ -9,7 +9,7 @@ package struct RansomwareAlarm: Sendable {
     /// The threshold that was passed.
     package var threshold: RansomwareThreshold
     /// The newest earlier snapshot of the same host and paths that is not suspect, if any.
-    package var previousClean: (id: Digest256, manifest: SnapshotManifest)?
+    package var previousClean: (id: SnapshotID, manifest: SnapshotManifest)?
 }
 
 /// The archiver's side of the ransomware check: it feeds
@@ -54,7 +54,7 @@ extension BackupArchiver {
 
     /// The alarm, when the evidence passes the threshold.
     func ransomwareAlarm(
-        snapshots: [(id: Digest256, manifest: SnapshotManifest)], host: String, paths: [String], time: Timestamp
+        snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], host: String, paths: [String], time: Timestamp
     ) -> RansomwareAlarm? {
         guard let threshold = options.ransomwareThreshold, let suspicion = ransomware.evidence.verdict(threshold) else { return nil }
         let previous = CleanSnapshots.previousClean(in: snapshots, lineage: SnapshotLineage(host: host, paths: paths), before: time)
@@ -66,7 +66,7 @@ extension BackupArchiver {
         var stored: Int64 = 0
         var raw: Int64 = 0
         for id in file.content {
-            guard let location = writer.index.location(of: id) else { return .unknown }
+            guard let location = writer.index.location(of: .data(id)) else { return .unknown }
             let (newStored, storedOverflow) = stored.addingReportingOverflow(Int64(location.length))
             let (newRaw, rawOverflow) = raw.addingReportingOverflow(Int64(location.rawLength))
             guard !storedOverflow, !rawOverflow else { return .unknown }

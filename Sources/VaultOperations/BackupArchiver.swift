@@ -132,7 +132,7 @@ final class BackupArchiver {
     private func add(_ tree: Tree, group: inout PipelineGroup) async throws -> Digest256 {
         let plaintext = tree.encoded()
         let id = repository.identifier.id(of: plaintext)
-        if writer.reserve(id) {
+        if writer.reserve(.tree(id)) {
             try await submit(plaintext, id: id, type: .tree, group: &group)
         }
         return id
@@ -274,7 +274,7 @@ final class BackupArchiver {
         var node = makeNode(name: name, path: path, status: status)
         progress.currentPath = String(decoding: path, as: UTF8.self)
         if let parent, parent.type == .file {
-            if reusesUnchangedFiles, Self.isUnchanged(parent, status), parent.content.allSatisfy({ writer.contains($0) }) {
+            if reusesUnchangedFiles, Self.isUnchanged(parent, status), parent.content.allSatisfy({ writer.contains(.data($0)) }) {
                 node.content = parent.content
                 node.flags = parent.flags
                 summary.filesUnchanged += 1
@@ -348,7 +348,7 @@ final class BackupArchiver {
                 next = try stream.next { bytes, offset in
                     if offset == 0 { noteFirstChunk(bytes, of: path) }
                     let id = repository.identifier.id(of: bytes)
-                    return (id, writer.reserve(id) ? Array(bytes) : nil, bytes.count)
+                    return (id, writer.reserve(.data(id)) ? Array(bytes) : nil, bytes.count)
                 }
             } catch let error as SystemError {
                 throw error
@@ -391,7 +391,7 @@ final class BackupArchiver {
         while true {
             let next: (id: Digest256, copy: [UInt8]?, count: Int)? = try stream.next { bytes, _ in
                 let id = repository.identifier.id(of: bytes)
-                return (id, writer.reserve(id) ? Array(bytes) : nil, bytes.count)
+                return (id, writer.reserve(.data(id)) ? Array(bytes) : nil, bytes.count)
             }
             guard let next else { break }
             content.append(next.id)

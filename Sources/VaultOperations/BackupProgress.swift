@@ -52,7 +52,7 @@ package struct BackupWarning: Sendable, Hashable {
 /// The outcome of a backup.
 package struct BackupResult: Sendable {
     /// The new snapshot's ID.
-    package var snapshotID: Digest256
+    package var snapshotID: SnapshotID
     /// The new snapshot.
     package var manifest: SnapshotManifest
     /// The kind asked for (the manifest says what it became).

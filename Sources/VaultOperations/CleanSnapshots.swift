@@ -26,12 +26,12 @@ package struct SnapshotLineage: Sendable, Hashable {
 /// snapshot before a suspect one.
 package struct ProtectedCleanSnapshot: Sendable, Hashable {
     /// The clean snapshot kept.
-    package var id: Digest256
+    package var id: SnapshotID
     /// The suspect snapshot it precedes.
-    package var suspectID: Digest256
+    package var suspectID: SnapshotID
 
     /// Creates a record.
-    package init(id: Digest256, suspectID: Digest256) {
+    package init(id: SnapshotID, suspectID: SnapshotID) {
         self.id = id
         self.suspectID = suspectID
     }
@@ -47,11 +47,11 @@ package struct ProtectedCleanSnapshot: Sendable, Hashable {
 ///   oldest suspect first; a clean snapshot may appear more than once when
 ///   several suspect snapshots follow it.
 package func cleanSnapshotsToProtect(
-    _ snapshots: [(id: Digest256, manifest: SnapshotManifest)]
+    _ snapshots: [(id: SnapshotID, manifest: SnapshotManifest)]
 ) -> [ProtectedCleanSnapshot] {
     var protected: [ProtectedCleanSnapshot] = []
     for lineage in CleanSnapshots.lineages(snapshots) {
-        var lastClean: Digest256?
+        var lastClean: SnapshotID?
         for snapshot in lineage {
             if snapshot.manifest.suspect == nil {
                 lastClean = snapshot.id
@@ -70,8 +70,8 @@ package func cleanSnapshotsToProtect(
 package enum CleanSnapshots {
     /// The snapshots grouped by host and path set, each group oldest first
     /// (by time, then ID), the groups in the order of their newest snapshot.
-    static func lineages(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)]) -> [[(id: Digest256, manifest: SnapshotManifest)]] {
-        var groups: [SnapshotLineage: [(id: Digest256, manifest: SnapshotManifest)]] = [:]
+    static func lineages(_ snapshots: [(id: SnapshotID, manifest: SnapshotManifest)]) -> [[(id: SnapshotID, manifest: SnapshotManifest)]] {
+        var groups: [SnapshotLineage: [(id: SnapshotID, manifest: SnapshotManifest)]] = [:]
         for snapshot in snapshots {
             groups[SnapshotLineage(snapshot.manifest), default: []].append(snapshot)
         }
@@ -91,7 +91,7 @@ package enum CleanSnapshots {
     ///
     /// A snapshot taken after the newest suspect one is never clean, even if it is not
     /// suspect itself: it may hold the same encrypted files, unchanged.
-    static func lastClean(ofLineage lineage: [(id: Digest256, manifest: SnapshotManifest)]) -> (id: Digest256, manifest: SnapshotManifest)? {
+    static func lastClean(ofLineage lineage: [(id: SnapshotID, manifest: SnapshotManifest)]) -> (id: SnapshotID, manifest: SnapshotManifest)? {
         let end = lineage.lastIndex { $0.manifest.suspect != nil } ?? lineage.endIndex
         return lineage[..<end].last { $0.manifest.suspect == nil }
     }
@@ -99,8 +99,8 @@ package enum CleanSnapshots {
     /// The newest clean snapshot of every host and path set that has one,
     /// oldest first: what `vault snapshots --clean` lists.
     package static func newestClean(
-        in snapshots: [(id: Digest256, manifest: SnapshotManifest)]
-    ) -> [(id: Digest256, manifest: SnapshotManifest)] {
+        in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)]
+    ) -> [(id: SnapshotID, manifest: SnapshotManifest)] {
         lineages(snapshots).compactMap(lastClean(ofLineage:))
             .sorted { ($0.manifest.time.nanoseconds, $0.id.hex) < ($1.manifest.time.nanoseconds, $1.id.hex) }
     }
@@ -108,8 +108,8 @@ package enum CleanSnapshots {
     /// The newest snapshot of a lineage that is not suspect and was taken
     /// before `time`: the one a backup's alarm points to.
     package static func previousClean(
-        in snapshots: [(id: Digest256, manifest: SnapshotManifest)], lineage: SnapshotLineage, before time: Timestamp
-    ) -> (id: Digest256, manifest: SnapshotManifest)? {
+        in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], lineage: SnapshotLineage, before time: Timestamp
+    ) -> (id: SnapshotID, manifest: SnapshotManifest)? {
         snapshots.filter { SnapshotLineage($0.manifest) == lineage && $0.manifest.suspect == nil && $0.manifest.time < time }
             .max { ($0.manifest.time.nanoseconds, $0.id.hex) < ($1.manifest.time.nanoseconds, $1.id.hex) }
     }

@@ -188,13 +188,13 @@ package struct RepositoryStatistics {
         }
         for id in visitedTrees {
             // loadTree found every visited tree in the index.
-            let location = trees.index.location(of: id)!
+            guard let location = trees.index.location(of: .tree(id)) else { continue }
             result.treeBlobs += 1
             result.rawSize += Int64(location.rawLength)
             result.storedSize += Int64(location.length)
         }
         for id in dataBlobs {
-            guard let location = trees.index.location(of: id) else {
+            guard let location = trees.index.location(of: .data(id)) else {
                 result.missingBlobs += 1
                 continue
             }

@@ -69,8 +69,8 @@ package struct Restore {
         init(_ lock: RepositoryLock) { self.lock = lock }
     }
 
-    private func run(id: Digest256, manifest: SnapshotManifest, started: Timestamp, lock: LockHolder) async throws -> RestoreResult {
-        let index = try await repository.loadIndex().chunks
+    private func run(id: SnapshotID, manifest: SnapshotManifest, started: Timestamp, lock: LockHolder) async throws -> RestoreResult {
+        let index = try await repository.loadIndex(checkingPacks: true).chunks
         let path = options.snapshot.path ?? [UInt8(ascii: "/")]
         guard let node = try await repository.node(at: path, root: manifest.tree, index: index) else {
             throw OperationError(.invalidArgument, "snapshot \(id.shortHex) has no \(String(decoding: path, as: UTF8.self))")
@@ -138,7 +138,7 @@ package struct Restore {
     private func verifierItem(_ directory: Int, _ name: [UInt8], _ node: TreeNode, index: ChunkIndex) -> RestoreVerifier.Item {
         RestoreVerifier.Item(
             directory: directory, name: name,
-            chunks: node.content.map { RestoreVerifier.Chunk(id: $0, length: Int(index.location(of: $0)?.rawLength ?? 0)) }
+            chunks: node.content.map { RestoreVerifier.Chunk(id: $0, length: Int(index.location(of: .data($0))?.rawLength ?? 0)) }
         )
     }
 }

@@ -400,7 +400,7 @@ final class RestorePlanner {
         var locations: [BlobLocation] = []
         locations.reserveCapacity(node.content.count)
         for id in node.content {
-            guard let location = index.location(of: id), location.type == .data else {
+            guard let location = index.location(of: .data(id)) else {
                 report.problem(cache.displayPath(directory, node.name), "chunk \(id.shortHex) is missing from the repository")
                 if case .written(let file)? = leaders[HardLinkKey(device: node.device, inode: node.inode)], file == plan.files.count {
                     leaders[HardLinkKey(device: node.device, inode: node.inode)] = nil

@@ -81,7 +81,7 @@ package struct RestoreProgress: Sendable, Hashable {
 /// The outcome of a restore.
 package struct RestoreResult: Sendable {
     /// The snapshot restored.
-    package var snapshotID: Digest256
+    package var snapshotID: SnapshotID
     /// Its manifest.
     package var manifest: SnapshotManifest
     /// The target directory.

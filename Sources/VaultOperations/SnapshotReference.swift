@@ -49,8 +49,8 @@ package struct SnapshotReference: Sendable, Hashable {
     /// - Throws: ``OperationError`` with code `.snapshotNotFound` when none
     ///   or several match.
     package func resolve(
-        in snapshots: [(id: Digest256, manifest: SnapshotManifest)], host: String? = nil, paths: [String] = []
-    ) throws(OperationError) -> (id: Digest256, manifest: SnapshotManifest) {
+        in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], host: String? = nil, paths: [String] = []
+    ) throws(OperationError) -> (id: SnapshotID, manifest: SnapshotManifest) {
         switch selector {
         case .latest:
             let candidates = snapshots.filter { snapshot in

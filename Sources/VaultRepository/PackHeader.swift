@@ -50,7 +50,7 @@ package struct PackHeader: Sendable, Equatable {
     }
 
     /// Decodes a plaintext header.
-    init(decoding bytes: [UInt8], pack: Digest256) throws(RepositoryError) {
+    init(decoding bytes: [UInt8], pack: PackID) throws(RepositoryError) {
         var reader = BinaryReader(bytes, context: "header of pack \(pack.shortHex)")
         try reader.expectMagic(Self.magic)
         let count = Int(try reader.read(UInt32.self))
@@ -75,11 +75,11 @@ package struct PackHeader: Sendable, Equatable {
     }
 
     /// The blobs with their offsets, as index records.
-    package func locations(pack: Digest256) -> [(id: Digest256, location: BlobLocation)] {
+    package func locations(pack: PackID) -> [(key: BlobKey, location: BlobLocation)] {
         var offset: UInt32 = 0
         return entries.map { entry in
             defer { offset &+= entry.length }
-            return (entry.id, BlobLocation(pack: pack, type: entry.type, offset: offset, length: entry.length, rawLength: entry.rawLength))
+            return (BlobKey(entry.type, entry.id), BlobLocation(pack: pack, type: entry.type, offset: offset, length: entry.length, rawLength: entry.rawLength))
         }
     }
 

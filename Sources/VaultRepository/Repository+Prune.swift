@@ -8,9 +8,9 @@ extension Repository {
     /// them are in effect (named in no other file's `supersedes`).
     package struct IndexFiles: Sendable {
         /// Every index file in the storage.
-        package var all: [Digest256]
+        package var all: [IndexFileID]
         /// The files in effect, with their contents, sorted by ID.
-        package var inEffect: [(id: Digest256, file: IndexFile)]
+        package var inEffect: [(id: IndexFileID, file: IndexFile)]
 
         /// The pack records of the files in effect, in file order (a pack
         /// recorded in two files appears twice).
@@ -23,11 +23,11 @@ extension Repository {
     ///   match its name or does not decode (prune must not run on an index
     ///   it cannot read), `.storage`.
     package func loadIndexFiles() async throws(RepositoryError) -> IndexFiles {
-        var decoded: [(id: Digest256, file: IndexFile)] = []
-        var superseded: Set<Digest256> = []
-        var all: [Digest256] = []
+        var decoded: [(id: IndexFileID, file: IndexFile)] = []
+        var superseded: Set<IndexFileID> = []
+        var all: [IndexFileID] = []
         for info in try await list(.index) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = IndexFileID(hex: info.name.name) else { continue }
             all.append(id)
             let file = try IndexFile(decoding: try await loadObject(info.name), what: "\(info.name)")
             superseded.formUnion(file.supersedes)
@@ -37,8 +37,8 @@ extension Repository {
     }
 
     /// Reads a byte range of a pack as stored, without opening anything.
-    package func loadPackRange(_ pack: Digest256, _ range: Range<Int64>) async throws(RepositoryError) -> [UInt8] {
-        let name = try! ObjectName(kind: .data, name: pack.hex)
+    package func loadPackRange(_ pack: PackID, _ range: Range<Int64>) async throws(RepositoryError) -> [UInt8] {
+        let name = try ObjectName.pack(pack)
         let bytes = try await Self.storageCall { () async throws(StorageError) in try await storage.get(name, range: range) }
         guard Int64(bytes.count) == range.count else {
             throw RepositoryError.damaged("pack \(pack.shortHex)", "a read of \(range.count) bytes returned \(bytes.count)")

@@ -52,9 +52,9 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
     /// Full, incremental or differential.
     package var kind: SnapshotKind
     /// The snapshot unchanged files were compared against, if any.
-    package var parent: Digest256?
+    package var parent: SnapshotID?
     /// The last full snapshot of the same host and paths, if any.
-    package var base: Digest256?
+    package var base: SnapshotID?
     /// The root tree blob.
     package var tree: Digest256
     /// Whether some files could not be read.
@@ -69,7 +69,7 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
     /// Creates a snapshot manifest.
     package init(
         time: Timestamp, host: String, user: String, paths: [String], tags: [String], kind: SnapshotKind,
-        parent: Digest256?, base: Digest256?, tree: Digest256, incomplete: Bool, summary: SnapshotSummary, program: String
+        parent: SnapshotID?, base: SnapshotID?, tree: Digest256, incomplete: Bool, summary: SnapshotSummary, program: String
     ) {
         self.time = time
         self.host = host

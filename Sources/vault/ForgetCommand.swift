@@ -169,7 +169,7 @@ struct ForgetCommand: AsyncParsableCommand {
         }
     }
 
-    private static func row(_ id: Digest256, _ manifest: SnapshotManifest) -> String {
+    private static func row(_ id: SnapshotID, _ manifest: SnapshotManifest) -> String {
         "\(id.shortHex)  \(DisplayTime.format(manifest.time, in: .local))  \(manifest.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))"
     }
 

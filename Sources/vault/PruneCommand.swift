@@ -46,7 +46,7 @@ struct PruneCommand: AsyncParsableCommand {
     }
 
     /// Runs a prune.
-    static func runPrune(_ repository: Repository, options: PruneOptions, removedSnapshots: Int, excluded: Set<Digest256>) async throws -> PruneReport {
+    static func runPrune(_ repository: Repository, options: PruneOptions, removedSnapshots: Int, excluded: Set<SnapshotID>) async throws -> PruneReport {
         var prune = RepositoryPrune(repository: repository, options: options, interrupt: InterruptHandler.install())
         prune.excludedSnapshots = excluded
         return try await prune.run(removedSnapshots: removedSnapshots)

@@ -7,7 +7,7 @@ import VaultRepository
 /// standard error, and an object in the `--json` summary.
 enum RansomwareReport {
     /// The warning lines, without the `vault: warning: ` prefix.
-    static func lines(_ alarm: RansomwareAlarm, snapshotID: Digest256) -> [String] {
+    static func lines(_ alarm: RansomwareAlarm, snapshotID: SnapshotID) -> [String] {
         let suspicion = alarm.suspicion
         var signs = [
             "\(suspicion.becameIncompressible) no longer compress",

@@ -27,6 +27,10 @@ struct SnapshotsCommand: AsyncParsableCommand {
             --json prints one JSON array with an object per snapshot: every field of the manifest \
             (docs/format.md, "Snapshots") plus "id", the full 64-digit ID.
 
+            A damaged snapshot file is listed with Kind 'damaged' (and named on standard error); every other \
+            snapshot is listed as usual, and the exit status is then 4. 'vault repair snapshots --forget-damaged' \
+            removes damaged snapshot files.
+
             Examples:
               vault snapshots -r /backups
               vault snapshots -r /backups --host laptop --tag daily --tag weekly
@@ -46,29 +50,40 @@ struct SnapshotsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let opened = try await repository.openRepository()
-        let all = try await opened.snapshots()
+        let catalog = try await opened.snapshotCatalog()
+        let all = catalog.readable
         var snapshots = filter.filter.apply(to: all)
         if clean {
             snapshots = CleanSnapshots.newestClean(in: snapshots)
         }
         if json {
             JSONDocument.print(try snapshots.map(Self.jsonObject))
-            return
+        } else {
+            Self.printTable(snapshots, existing: Set(all.map(\.id)), damaged: catalog.damaged.map(\.id))
         }
-        Self.printTable(snapshots, existing: Set(all.map(\.id)))
+        guard catalog.damaged.isEmpty else {
+            for (id, error) in catalog.damaged {
+                StandardError.line("vault: snapshot \(id.shortHex): \(error.message); 'vault repair snapshots --forget-damaged' removes it")
+            }
+            throw ExitCode(.damageFound)
+        }
     }
 
     /// A snapshot as JSON: the manifest's fields and its ID.
-    static func jsonObject(_ snapshot: (id: Digest256, manifest: SnapshotManifest)) throws -> [String: Any] {
+    static func jsonObject(_ snapshot: (id: SnapshotID, manifest: SnapshotManifest)) throws -> [String: Any] {
         let encoded = try JSONEncoder().encode(snapshot.manifest)
         var object = try JSONSerialization.jsonObject(with: encoded) as? [String: Any] ?? [:]
         object["id"] = snapshot.id.hex
         return object
     }
 
-    /// - Parameter existing: Every snapshot's ID, to mark a differential
-    ///   whose base was forgotten (`differential (base gone)`).
-    static func printTable(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)], existing: Set<Digest256>? = nil) {
+    /// - Parameters:
+    ///   - existing: Every snapshot's ID, to mark a differential whose base
+    ///     was forgotten (`differential (base gone)`).
+    ///   - damaged: Snapshots that could not be read, counted in the footer.
+    static func printTable(
+        _ snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], existing: Set<SnapshotID>? = nil, damaged: [SnapshotID] = []
+    ) {
         var rows = [["ID", "Time", "Host", "Kind", "Parent", "Paths", "Size", "Tags"]]
         for (id, manifest) in snapshots {
             rows.append([
@@ -79,6 +94,9 @@ struct SnapshotsCommand: AsyncParsableCommand {
                 manifest.paths.joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
                 manifest.tags.joined(separator: ","),
             ])
+        }
+        for id in damaged.sorted() {
+            rows.append([id.shortHex, "", "", "damaged", "", "", "", ""])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows {
@@ -93,7 +111,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
                 output += Self.line(widths.map { String(repeating: "-", count: $0) }, widths: widths)
             }
         }
-        output += "\(snapshots.count) snapshot\(snapshots.count == 1 ? "" : "s")\n"
+        output += "\(snapshots.count) snapshot\(snapshots.count == 1 ? "" : "s")\(damaged.isEmpty ? "" : ", \(damaged.count) damaged")\n"
         let suspect = snapshots.count { $0.manifest.suspect != nil }
         if suspect > 0 {
             output += "\(suspect) suspect (files looked encrypted by ransomware): vault snapshots --clean lists the last clean ones\n"

@@ -57,7 +57,7 @@ struct VerifyCommandTests {
         let result = try vault.run(["verify", "-r", repo])
         #expect(result.status == 4)
         #expect(result.standardOutput == """
-            snapshot \(name.prefix(8)): damaged: its contents do not match its name; its files cannot be listed
+            snapshot \(name.prefix(8)): damaged: its contents do not match its name; its files cannot be listed: 'vault repair snapshots --forget-damaged' removes it
             1 problem found; no files affected; 1 snapshot unreadable (checked 0 snapshots, 0 trees, 0 packs; read no pack data)
 
             """)

@@ -15,7 +15,7 @@ struct BackupFaultTests {
     /// Snapshot A of `{a.bin, b.txt}`, then a changed source for backup B.
     struct Setup {
         let fixture: BackupFixture
-        let snapshotA: Digest256
+        let snapshotA: SnapshotID
         let filesA: [String: [UInt8]]
 
         init() async throws {

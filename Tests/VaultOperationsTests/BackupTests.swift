@@ -196,7 +196,7 @@ struct BackupTests {
         let node = try #require(try await fixture.repository.node(at: Array("/dump.sql".utf8), root: result.manifest.tree, index: index))
         var bytes: [UInt8] = []
         for id in node.content {
-            bytes += try await fixture.repository.loadBlob(id, at: try #require(index.location(of: id)))
+            bytes += try await fixture.repository.loadBlob(id, at: try #require(index.location(of: .data(id))))
         }
         #expect(bytes == data)
         #expect(node.size == UInt64(data.count))

@@ -6,7 +6,7 @@ import VaultRepository
 
 @Suite("Clean snapshots")
 struct CleanSnapshotTests {
-    typealias Snapshot = (id: Digest256, manifest: SnapshotManifest)
+    typealias Snapshot = (id: SnapshotID, manifest: SnapshotManifest)
 
     /// A snapshot with an ID made from `number`, taken at `number` seconds.
     static func snapshot(_ number: UInt8, host: String = "laptop", paths: [String] = ["/home/ada"], suspect: Bool = false) -> Snapshot {
@@ -20,10 +20,10 @@ struct CleanSnapshotTests {
             suspicion.filesSuspicious = 60
             manifest.suspect = suspicion
         }
-        return (Digest256(words: (UInt64(number), 0, 0, 0)), manifest)
+        return (SnapshotID(Digest256(words: (UInt64(number), 0, 0, 0))), manifest)
     }
 
-    private func id(_ number: UInt8) -> Digest256 { Self.snapshot(number).id }
+    private func id(_ number: UInt8) -> SnapshotID { Self.snapshot(number).id }
 
     @Test("without suspect snapshots nothing is protected and the newest of each host and path set is clean")
     func noSuspect() {

@@ -12,7 +12,7 @@ import VaultRepository
         return Digest256(bytes: bytes)!
     }
 
-    static func pack(_ number: UInt8) -> Digest256 { digest(number, 0xEE) }
+    static func pack(_ number: UInt8) -> PackID { PackID(digest(number, 0xEE)) }
 
     /// A pack record holding blobs of the given lengths, laid end to end, plus a 100-byte header.
     static func record(_ number: UInt8, _ blobs: [(type: BlobType, id: UInt8, length: UInt32)]) -> IndexFile.Pack {
@@ -25,18 +25,18 @@ import VaultRepository
         return IndexFile.Pack(id: pack(number), size: Int64(offset) + 100, blobs: records)
     }
 
-    static func listing(_ packs: [IndexFile.Pack]) -> [Digest256: PrunePlan.StoredPack] {
+    static func listing(_ packs: [IndexFile.Pack]) -> [PackID: PrunePlan.StoredPack] {
         Dictionary(uniqueKeysWithValues: packs.map { ($0.id, PrunePlan.StoredPack(size: $0.size)) })
     }
 
-    static func used(_ ids: [UInt8], type: BlobType = .data) -> Set<PruneBlobKey> {
-        Set(ids.map { PruneBlobKey(type, digest($0)) })
+    static func used(_ ids: [UInt8], type: BlobType = .data) -> Set<BlobKey> {
+        Set(ids.map { BlobKey(type, digest($0)) })
     }
 
     static let now = Timestamp(rfc3339: "2026-11-29T12:00:00Z")!
 
     static func plan(
-        used: Set<PruneBlobKey>, packs: [IndexFile.Pack], stored: [Digest256: PrunePlan.StoredPack]? = nil,
+        used: Set<BlobKey>, packs: [IndexFile.Pack], stored: [PackID: PrunePlan.StoredPack]? = nil,
         damage: PrunePlan.Damage = .init(), configure: (inout PruneOptions) -> Void = { _ in }
     ) -> PrunePlan {
         var options = PruneOptions()

@@ -87,7 +87,7 @@ final class CrashingStorage: Storage {
 struct PruneScenario {
     let fixture: BackupFixture
     /// The snapshots, oldest first, with their expected files (relative path → contents).
-    var snapshots: [(id: Digest256, files: [String: [UInt8]])] = []
+    var snapshots: [(id: SnapshotID, files: [String: [UInt8]])] = []
     /// The bytes of file contents only the first four snapshots hold.
     var uniqueToFirstFour = 0
 
@@ -127,7 +127,7 @@ struct PruneScenario {
     }
 
     /// The kept snapshots (the last two).
-    var kept: ArraySlice<(id: Digest256, files: [String: [UInt8]])> { snapshots.suffix(2) }
+    var kept: ArraySlice<(id: SnapshotID, files: [String: [UInt8]])> { snapshots.suffix(2) }
 
     /// Restores every kept snapshot from `repository` and compares it with what was backed up.
     func expectKeptSnapshotsRestore(_ repository: Repository, _ context: String = "") async throws {

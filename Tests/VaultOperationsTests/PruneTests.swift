@@ -88,7 +88,7 @@ struct PruneTests {
     @Test func keepFullKeepsTheNewestFullSnapshots() async throws {
         let fixture = try await BackupFixture()
         try fixture.write("a", "one")
-        var ids: [Digest256] = []
+        var ids: [SnapshotID] = []
         for kind in [SnapshotKind.full, .incremental, .full, .differential, .incremental] {
             try fixture.write("a", "\(kind) \(ids.count)")
             ids.append(try await fixture.backup(kind).snapshotID)
@@ -131,14 +131,14 @@ struct PruneTests {
     @Test func concurrentBackupAndPrune() async throws {
         let scenario = try await PruneScenario.make(bigFileSize: 300_000)
         _ = try await scenario.forgetAllButLastTwo()
-        var saved: [(Digest256, [String: [UInt8]])] = scenario.kept.map { ($0.id, $0.files) }
+        var saved: [(SnapshotID, [String: [UInt8]])] = scenario.kept.map { ($0.id, $0.files) }
         var outcomes: [String] = []
         for round in 0..<4 {
             try scenario.fixture.write("round", pseudoRandomBytes(count: 200_000, seed: UInt64(100 + round)))
             var files = scenario.kept.last?.files ?? [:]
             files["round"] = pseudoRandomBytes(count: 200_000, seed: UInt64(100 + round))
             let repository = scenario.repository
-            async let backup: Result<Digest256, any Error> = {
+            async let backup: Result<SnapshotID, any Error> = {
                 do { return .success(try await scenario.fixture.backup().snapshotID) } catch { return .failure(error) }
             }()
             async let prune: Result<PruneReport, any Error> = {
@@ -224,7 +224,7 @@ struct PruneTests {
         let newest = try await scenario.repository.loadSnapshot(try #require(scenario.kept.last?.id))
         let root = try #require(try await scenario.repository.node(at: Array((scenario.fixture.source + "/big-5").utf8), root: newest.tree, index: index))
         let firstChunk = try #require(root.content.first)
-        let pack = try #require(index.location(of: firstChunk)).pack
+        let pack = try #require(index.location(of: .data(firstChunk))).pack
         try await scenario.repository.storage.delete(try ObjectName(kind: .data, name: pack.hex))
         let objects = try await objectDigests(scenario.repository.storage)
 

@@ -100,11 +100,11 @@ struct RestoreCraftedTreeTests {
         // Rewrite the index with the liar's chunk claiming twice its length.
         let loaded = try await fixture.repository.loadIndex()
         let chunk = liar.content[0]
-        var packs: [Digest256: [IndexFile.Blob]] = [:]
-        for (id, location) in loaded.chunks {
+        var packs: [PackID: [IndexFile.Blob]] = [:]
+        for (key, location) in loaded.chunks {
             packs[location.pack, default: []].append(IndexFile.Blob(
-                id: id, type: location.type, offset: location.offset, length: location.length,
-                rawLength: id == chunk ? location.rawLength * 2 : location.rawLength))
+                id: key.id, type: key.type, offset: location.offset, length: location.length,
+                rawLength: key == .data(chunk) ? location.rawLength * 2 : location.rawLength))
         }
         let lying = IndexFile(packs: try packs.map { pack, blobs in
             IndexFile.Pack(id: pack, size: try #require(loaded.packSizes[pack]), blobs: blobs.sorted { $0.offset < $1.offset })

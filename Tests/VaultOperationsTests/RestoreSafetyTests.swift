@@ -181,7 +181,7 @@ struct RestoreSafetyTests {
         // Flip a byte inside the chunk of `damaged`.
         let index = try await fixture.repository.loadIndex().chunks
         let id = fixture.repository.identifier.id(of: damagedContents)
-        let location = try #require(index.location(of: id))
+        let location = try #require(index.location(of: .data(id)))
         let packPath = fixture.scratch.appending("repo/data/\(location.pack.hex.prefix(2))/\(location.pack.hex)")
         let pack = try FileDescriptor.open(FilePath(packPath), .readWrite)
         let offset = Int64(location.offset) + Int64(location.length / 2)

@@ -51,7 +51,7 @@ struct RestoreFixture {
 
     /// Backs up paths; returns the new snapshot's ID.
     @discardableResult
-    func backup(_ paths: [String]) async throws -> Digest256 {
+    func backup(_ paths: [String]) async throws -> SnapshotID {
         var options = BackupOptions(paths: paths)
         options.kind = .full
         return try await Backup(repository: repository, options: options).run().snapshotID
@@ -282,7 +282,7 @@ struct CraftedSnapshot {
     }
 
     /// Saves a snapshot whose root tree is `root`.
-    func save(root: Digest256) async throws -> Digest256 {
+    func save(root: Digest256) async throws -> SnapshotID {
         let manifest = SnapshotManifest(
             time: .now(), host: "crafted", user: "test", paths: ["/"], tags: [], kind: .full, parent: nil, base: nil, tree: root,
             incomplete: false, summary: SnapshotSummary(), program: "test")

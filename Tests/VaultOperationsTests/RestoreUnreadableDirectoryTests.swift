@@ -59,7 +59,7 @@ struct RestoreUnreadableDirectoryTests {
                 let id = try await fixture.backup([source])
                 snapshot = "\(id.hex):\(source)"
                 let tree = try await subTree(of: id, source: source)
-                let location = try #require(try await fixture.repository.loadIndex().chunks.location(of: tree))
+                let location = try #require(try await fixture.repository.loadIndex().chunks.location(of: .tree(tree)))
                 try flip(Int64(location.offset) + Int64(location.length / 2), ofFileAt: packPath(location.pack))
             case .missingTreeBlob:
                 let crafted = CraftedSnapshot(repository: fixture.repository)
@@ -77,10 +77,10 @@ struct RestoreUnreadableDirectoryTests {
                 snapshot = "\(id.hex):\(source)"
                 let tree = try await subTree(of: id, source: source)
                 let index = try await fixture.repository.loadIndex().chunks
-                let pack = try #require(index.location(of: tree)?.pack)
+                let pack = try #require(index.location(of: .tree(tree))?.pack)
                 let sourceTree = try #require(try await fixture.repository.node(
                     at: Array(source.utf8), root: try await fixture.repository.loadSnapshot(id).tree, index: index)?.subtree)
-                #expect(index.location(of: sourceTree)?.pack != pack, "the test needs the parent tree in another pack")
+                #expect(index.location(of: .tree(sourceTree))?.pack != pack, "the test needs the parent tree in another pack")
                 try FileSystem.removeFile(FilePath(packPath(pack)))
             }
         }
@@ -93,13 +93,13 @@ struct RestoreUnreadableDirectoryTests {
             try TestFiles.write(TestFiles.join(source, "sub/b.txt"), Array("b from the snapshot".utf8))
         }
 
-        func subTree(of snapshot: Digest256, source: String) async throws -> Digest256 {
+        func subTree(of snapshot: SnapshotID, source: String) async throws -> Digest256 {
             let index = try await fixture.repository.loadIndex().chunks
             let manifest = try await fixture.repository.loadSnapshot(snapshot)
             return try #require(try await fixture.repository.node(at: Array((source + "/sub").utf8), root: manifest.tree, index: index)?.subtree)
         }
 
-        func packPath(_ pack: Digest256) -> String {
+        func packPath(_ pack: PackID) -> String {
             fixture.scratch.appending("repo/data/\(pack.hex.prefix(2))/\(pack.hex)")
         }
 
@@ -192,7 +192,7 @@ struct RestoreUnreadableDirectoryTests {
         let contents = TestFiles.random(12_000, seed: 30)
         var file = try await crafted.file("f", contents)
         if how == "damaged chunk" {
-            let location = try #require(try await fixture.repository.loadIndex().chunks.location(of: file.content[0]))
+            let location = try #require(try await fixture.repository.loadIndex().chunks.location(of: .data(file.content[0])))
             let path = fixture.scratch.appending("repo/data/\(location.pack.hex.prefix(2))/\(location.pack.hex)")
             let pack = try FileDescriptor.open(FilePath(path), .readWrite)
             let offset = Int64(location.offset) + Int64(location.length / 2)

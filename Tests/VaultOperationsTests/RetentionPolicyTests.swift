@@ -23,15 +23,15 @@ import VaultRepository
         }
     }()
 
-    static func id(_ index: UInt8) -> Digest256 {
+    static func id(_ index: UInt8) -> SnapshotID {
         var bytes = [UInt8](repeating: 0, count: 32)
         bytes[31] = index
-        return Digest256(bytes: bytes)!
+        return SnapshotID(Digest256(bytes: bytes)!)
     }
 
     /// The indices a policy keeps.
     static func kept(_ policy: RetentionPolicy, _ list: [RetentionCandidate] = snapshots) -> [Int] {
-        policy.apply(to: list).kept.map { Int($0.snapshot.id.bytes[31]) }.sorted()
+        policy.apply(to: list).kept.map { Int($0.snapshot.id.digest.bytes[31]) }.sorted()
     }
 
     static func policy(_ configure: (inout RetentionPolicy) -> Void) -> RetentionPolicy {

@@ -33,7 +33,7 @@ struct RoundTripPropertyTests {
         try TestFiles.makeDirectory(TestFiles.bytes(source))
         try tree.populate(TestFiles.bytes(source), depth: 0)
 
-        var expected: [(snapshot: Digest256, state: [String: String])] = []
+        var expected: [(snapshot: SnapshotID, state: [String: String])] = []
         for (step, kind) in [SnapshotKind.full, .incremental, .differential, .incremental].enumerated() {
             if step > 0 {
                 // Let the coarse ctime clock move on, so a rewrite after the backup changes it.

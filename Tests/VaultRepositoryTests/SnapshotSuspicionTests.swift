@@ -8,7 +8,7 @@ struct SnapshotSuspicionTests {
     private func manifest() -> SnapshotManifest {
         SnapshotManifest(
             time: Timestamp(nanoseconds: 1_764_176_523_000_000_001), host: "h", user: "u", paths: ["/a"], tags: [],
-            kind: .incremental, parent: SHA256Hasher.hash([1]), base: nil, tree: SHA256Hasher.hash([3]),
+            kind: .incremental, parent: SnapshotID(SHA256Hasher.hash([1])), base: nil, tree: SHA256Hasher.hash([3]),
             incomplete: false, summary: SnapshotSummary(), program: "vault test"
         )
     }

@@ -175,7 +175,7 @@ package struct RetentionPolicy: Sendable, Hashable {
 /// What the retention policy looks at in a snapshot.
 package struct RetentionCandidate: Sendable, Hashable {
     /// The snapshot's ID.
-    package var id: Digest256
+    package var id: SnapshotID
     /// When the backup started.
     package var time: Timestamp
     /// Its tags.
@@ -184,7 +184,7 @@ package struct RetentionCandidate: Sendable, Hashable {
     package var isFull: Bool
 
     /// Describes a snapshot for the policy.
-    package init(id: Digest256, time: Timestamp, tags: [String] = [], isFull: Bool = false) {
+    package init(id: SnapshotID, time: Timestamp, tags: [String] = [], isFull: Bool = false) {
         self.id = id
         self.time = time
         self.tags = tags
@@ -192,7 +192,7 @@ package struct RetentionCandidate: Sendable, Hashable {
     }
 
     /// Describes a stored snapshot.
-    package init(id: Digest256, manifest: SnapshotManifest) {
+    package init(id: SnapshotID, manifest: SnapshotManifest) {
         self.init(id: id, time: manifest.time, tags: manifest.tags, isFull: manifest.kind == .full)
     }
 }

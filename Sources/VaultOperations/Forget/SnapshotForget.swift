@@ -28,9 +28,9 @@ package struct SnapshotForget {
     package struct Group: Sendable {
         package var key: SnapshotGroupKey
         /// Kept snapshots with their reasons, newest first.
-        package var kept: [(id: Digest256, manifest: SnapshotManifest, reasons: [RetentionReason])]
+        package var kept: [(id: SnapshotID, manifest: SnapshotManifest, reasons: [RetentionReason])]
         /// Removed snapshots, newest first.
-        package var removed: [(id: Digest256, manifest: SnapshotManifest)]
+        package var removed: [(id: SnapshotID, manifest: SnapshotManifest)]
     }
 
     /// What forget did (or would do).
@@ -38,11 +38,11 @@ package struct SnapshotForget {
         /// One entry per group (one group "explicit IDs" when IDs were given).
         package var groups: [Group] = []
         /// Snapshots that cannot be read (damaged): a policy leaves them alone.
-        package var unreadable: [Digest256] = []
+        package var unreadable: [SnapshotID] = []
         /// Unreadable snapshots removed because their IDs were given.
-        package var removedUnreadable: [Digest256] = []
+        package var removedUnreadable: [SnapshotID] = []
         /// Every snapshot removed, or to remove with a dry run.
-        package var removed: [Digest256] { groups.flatMap { $0.removed.map(\.id) } + removedUnreadable }
+        package var removed: [SnapshotID] { groups.flatMap { $0.removed.map(\.id) } + removedUnreadable }
     }
 
     package var repository: Repository
@@ -63,10 +63,10 @@ package struct SnapshotForget {
             throw OperationError(.invalidArgument, "no snapshot IDs and no --keep-* rule given: refusing to forget (forgetting everything is never a default)")
         }
         return try await PruneLockScope.exclusive(repository) { _ in
-            var snapshots: [(id: Digest256, manifest: SnapshotManifest)] = []
-            var unreadable: [Digest256] = []
+            var snapshots: [(id: SnapshotID, manifest: SnapshotManifest)] = []
+            var unreadable: [SnapshotID] = []
             for info in try await repository.list(.snapshots) {
-                guard let id = Digest256(hex: info.name.name) else { continue }
+                guard let id = SnapshotID(hex: info.name.name) else { continue }
                 if let manifest = try await loadIfReadable(id) {
                     snapshots.append((id, manifest))
                 } else {
@@ -87,11 +87,11 @@ package struct SnapshotForget {
     ///
     /// - Parameter unreadable: Snapshots that exist but cannot be read; they
     ///   are removed only when named by ID.
-    package func decide(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)], unreadable: [Digest256] = []) throws -> Outcome {
+    package func decide(_ snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], unreadable: [SnapshotID] = []) throws -> Outcome {
         var outcome = Outcome()
         outcome.unreadable = unreadable
         if !options.references.isEmpty {
-            var removed: [Digest256: SnapshotManifest] = [:]
+            var removed: [SnapshotID: SnapshotManifest] = [:]
             for reference in options.references {
                 if case .prefix(let prefix) = reference.selector {
                     let damaged = unreadable.filter { $0.hex.hasPrefix(prefix) }
@@ -132,7 +132,7 @@ package struct SnapshotForget {
     }
 
     /// A snapshot's manifest, or `nil` when it is damaged or of an unknown version.
-    private func loadIfReadable(_ id: Digest256) async throws(RepositoryError) -> SnapshotManifest? {
+    private func loadIfReadable(_ id: SnapshotID) async throws(RepositoryError) -> SnapshotManifest? {
         do {
             return try await repository.loadSnapshot(id)
         } catch {
@@ -141,7 +141,7 @@ package struct SnapshotForget {
         }
     }
 
-    private func removeSnapshot(_ id: Digest256) async throws(RepositoryError) {
+    private func removeSnapshot(_ id: SnapshotID) async throws(RepositoryError) {
         let name = try! ObjectName(kind: .snapshots, name: id.hex)
         do {
             try await repository.storage.delete(name)

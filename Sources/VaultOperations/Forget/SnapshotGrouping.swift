@@ -44,9 +44,9 @@ package struct SnapshotGrouping: Sendable, Hashable {
 
     /// Splits snapshots into groups, ordered by their key's description.
     package func groups(
-        of snapshots: [(id: Digest256, manifest: SnapshotManifest)]
-    ) -> [(key: SnapshotGroupKey, snapshots: [(id: Digest256, manifest: SnapshotManifest)])] {
-        var groups: [SnapshotGroupKey: [(id: Digest256, manifest: SnapshotManifest)]] = [:]
+        of snapshots: [(id: SnapshotID, manifest: SnapshotManifest)]
+    ) -> [(key: SnapshotGroupKey, snapshots: [(id: SnapshotID, manifest: SnapshotManifest)])] {
+        var groups: [SnapshotGroupKey: [(id: SnapshotID, manifest: SnapshotManifest)]] = [:]
         for snapshot in snapshots {
             groups[key(of: snapshot.manifest), default: []].append(snapshot)
         }

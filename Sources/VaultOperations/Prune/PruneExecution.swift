@@ -67,7 +67,7 @@ struct PruneExecution {
         try await repacker.flush()
         result.written = repacker.stored.map { pack in
             IndexFile.Pack(id: pack.id, size: pack.size, blobs: pack.blobs.map {
-                IndexFile.Blob(id: $0.id, type: $0.location.type, offset: $0.location.offset, length: $0.location.length, rawLength: $0.location.rawLength)
+                IndexFile.Blob(id: $0.key.id, type: $0.key.type, offset: $0.location.offset, length: $0.location.length, rawLength: $0.location.rawLength)
             })
         }
         return result
@@ -77,14 +77,14 @@ struct PruneExecution {
     /// nothing, the last supersedes every file in `old`.
     ///
     /// - Returns: The IDs of the files written.
-    func writeIndex(_ records: [IndexFile.Pack], superseding old: [Digest256]) async throws -> Set<Digest256> {
+    func writeIndex(_ records: [IndexFile.Pack], superseding old: [IndexFileID]) async throws -> Set<IndexFileID> {
         try await lock.refreshIfDue()
         let sorted = records.sorted { $0.id < $1.id }
         var chunks: [ArraySlice<IndexFile.Pack>] = stride(from: 0, to: sorted.count, by: Self.packsPerIndexFile).map {
             sorted[$0..<min($0 + Self.packsPerIndexFile, sorted.count)]
         }
         if chunks.isEmpty { chunks = [[]] }
-        var written: Set<Digest256> = []
+        var written: Set<IndexFileID> = []
         for (position, packs) in chunks.enumerated() {
             let isLast = position == chunks.count - 1
             // A file identical to an old one (plain repositories) is that file: it must not supersede itself.

@@ -41,9 +41,9 @@ package struct PrunePlan: Sendable {
     /// What the reachability walk found missing or unreadable.
     package struct Damage: Sendable, Hashable {
         /// Used blobs no present pack holds (or whose pack failed to read).
-        package var lostBlobs: Set<PruneBlobKey> = []
+        package var lostBlobs: Set<BlobKey> = []
         /// Snapshots that lose files because of them.
-        package var affectedSnapshots: Set<Digest256> = []
+        package var affectedSnapshots: Set<SnapshotID> = []
         /// Whether some tree could not be read: then no data blob can be
         /// proved unused, and prune keeps every pack.
         package var unreadableTrees = false
@@ -60,24 +60,24 @@ package struct PrunePlan: Sendable {
         /// The used blobs, by offset.
         package var blobs: [IndexFile.Blob]
 
-        package var pack: Digest256 { record.id }
+        package var pack: PackID { record.id }
         package var size: Int64 { record.size }
     }
 
     /// Packs to delete (present, no used blob), with their sizes.
-    package private(set) var delete: [Digest256: Int64] = [:]
+    package private(set) var delete: [PackID: Int64] = [:]
     /// Packs to repack.
     package private(set) var repack: [Repack] = []
     /// Index records to carry into the new index unchanged.
     package private(set) var keep: [IndexFile.Pack] = []
     /// Packs no index names, to delete, with their sizes.
-    package private(set) var deleteUnindexed: [Digest256: Int64] = [:]
+    package private(set) var deleteUnindexed: [PackID: Int64] = [:]
     /// Packs no index names that are kept (too young, or the repository is damaged).
-    package private(set) var keepUnindexed: [Digest256: Int64] = [:]
+    package private(set) var keepUnindexed: [PackID: Int64] = [:]
     /// Indexed packs that are missing and hold no used blob: their records are dropped.
-    package private(set) var dropMissing: [Digest256] = []
+    package private(set) var dropMissing: [PackID] = []
     /// Indexed packs that are missing or have the wrong size and hold a used blob: kept as they are.
-    package private(set) var damagedKept: [Digest256] = []
+    package private(set) var damagedKept: [PackID] = []
     /// Bytes of used blobs (each counted once).
     package private(set) var usedBytes: Int64 = 0
     /// Bytes of unused blobs left in kept packs after the plan.
@@ -98,33 +98,33 @@ package struct PrunePlan: Sendable {
     ///   - options: The limits.
     ///   - now: The time, for the safety margin.
     package init(
-        used: Set<PruneBlobKey>, indexedPacks: [IndexFile.Pack], storedPacks: [Digest256: StoredPack],
+        used: Set<BlobKey>, indexedPacks: [IndexFile.Pack], storedPacks: [PackID: StoredPack],
         damage: Damage = Damage(), options: PruneOptions, now: Timestamp
     ) {
         self.damage = damage
         sizeBefore = storedPacks.values.reduce(0) { $0 + $1.size }
 
         var packs: [IndexFile.Pack] = []
-        var seen: Set<Digest256> = []
+        var seen: Set<PackID> = []
         for pack in indexedPacks where seen.insert(pack.id).inserted {
             packs.append(pack)
         }
         func isPresent(_ pack: IndexFile.Pack) -> Bool { storedPacks[pack.id]?.size == pack.size }
 
         // Used bytes per present pack, counting every copy, to choose among copies.
-        var usedPerPack: [Digest256: Int64] = [:]
+        var usedPerPack: [PackID: Int64] = [:]
         for pack in packs where isPresent(pack) {
-            for blob in pack.blobs where used.contains(PruneBlobKey(blob.type, blob.id)) {
+            for blob in pack.blobs where used.contains(BlobKey(blob.type, blob.id)) {
                 usedPerPack[pack.id, default: 0] += Int64(blob.length)
             }
         }
         // The chosen copy of each used blob.
-        struct Copy: Equatable { var pack: Digest256; var offset: UInt32; var weight: Int64 }
-        var chosen: [PruneBlobKey: Copy] = [:]
+        struct Copy: Equatable { var pack: PackID; var offset: UInt32; var weight: Int64 }
+        var chosen: [BlobKey: Copy] = [:]
         for pack in packs where isPresent(pack) {
             let weight = usedPerPack[pack.id, default: 0]
             for blob in pack.blobs {
-                let key = PruneBlobKey(blob.type, blob.id)
+                let key = BlobKey(blob.type, blob.id)
                 guard used.contains(key) else { continue }
                 let candidate = Copy(pack: pack.id, offset: blob.offset, weight: weight)
                 if let current = chosen[key] {
@@ -141,7 +141,7 @@ package struct PrunePlan: Sendable {
                 // Kept when it holds a used blob no present pack has: the
                 // index record is all that is left of it.
                 let holdsLostBlob = pack.blobs.contains { blob in
-                    let key = PruneBlobKey(blob.type, blob.id)
+                    let key = BlobKey(blob.type, blob.id)
                     return used.contains(key) && chosen[key] == nil
                 }
                 if holdsLostBlob {
@@ -159,7 +159,7 @@ package struct PrunePlan: Sendable {
             var packUsed: Int64 = 0
             var packUnused: Int64 = 0
             for blob in pack.blobs {
-                let key = PruneBlobKey(blob.type, blob.id)
+                let key = BlobKey(blob.type, blob.id)
                 // Each used blob counts once, in its chosen copy.
                 if let copy = chosen[key], copy.pack == pack.id, copy.offset == blob.offset, usedOffsets.insert(blob.offset).inserted {
                     usedBlobs.append(blob)

@@ -10,7 +10,7 @@ import VaultRepository
 /// read leaves its subtrees unknown, so then no data can be proved unused.
 struct PruneReachability {
     /// Every reachable blob.
-    private(set) var used: Set<PruneBlobKey> = []
+    private(set) var used: Set<BlobKey> = []
     /// What is lost.
     private(set) var damage = PrunePlan.Damage()
 
@@ -50,7 +50,7 @@ struct PruneReachability {
     /// Walks every snapshot.
     ///
     /// - Parameter snapshots: The snapshot IDs; one that cannot be loaded is damage.
-    mutating func mark(_ snapshots: [Digest256]) async throws(RepositoryError) {
+    mutating func mark(_ snapshots: [SnapshotID]) async throws(RepositoryError) {
         for id in snapshots.sorted() {
             let manifest: SnapshotManifest
             do {
@@ -79,10 +79,10 @@ struct PruneReachability {
             return isLost
         }
         visited[id] = .some(nil)
-        used.insert(PruneBlobKey(.tree, id))
+        used.insert(BlobKey(.tree, id))
         try await lock?.refreshIfDue()
         guard let tree = await load(id) else {
-            damage.lostBlobs.insert(PruneBlobKey(.tree, id))
+            damage.lostBlobs.insert(BlobKey(.tree, id))
             damage.unreadableTrees = true
             visited[id] = true
             return true
@@ -92,9 +92,9 @@ struct PruneReachability {
             switch node.type {
             case .file:
                 for chunk in node.content {
-                    used.insert(PruneBlobKey(.data, chunk))
+                    used.insert(BlobKey(.data, chunk))
                     if !availableData.contains(chunk) {
-                        damage.lostBlobs.insert(PruneBlobKey(.data, chunk))
+                        damage.lostBlobs.insert(BlobKey(.data, chunk))
                         isLost = true
                     }
                 }

@@ -32,7 +32,7 @@ package struct PruneReport: Sendable {
     package var usedBytes: Int64 = 0
     package var unusedBytesAfter: Int64 = 0
     /// Snapshots affected by missing or damaged data (`--ignore-damaged` only).
-    package var affectedSnapshots: [Digest256] = []
+    package var affectedSnapshots: [SnapshotID] = []
     /// Packs kept because they are damaged, and unindexed packs kept.
     package var damagedPacksKept = 0
     package var unindexedPacksKept = 0

@@ -28,7 +28,7 @@ package struct RepositoryPrune {
     package var interrupt: InterruptFlag
     /// Snapshots to treat as gone (`forget --prune --dry-run` plans as if
     /// the forget had happened).
-    package var excludedSnapshots: Set<Digest256> = []
+    package var excludedSnapshots: Set<SnapshotID> = []
 
     package init(repository: Repository, options: PruneOptions, interrupt: InterruptFlag = InterruptFlag()) {
         self.repository = repository
@@ -55,25 +55,25 @@ package struct RepositoryPrune {
     ///
     /// - Returns: The plan, and every index file there was (which the new
     ///   index supersedes).
-    func plan(lock: PruneLockScope.HeldLock?) async throws -> (plan: PrunePlan, indexFiles: [Digest256]) {
+    func plan(lock: PruneLockScope.HeldLock?) async throws -> (plan: PrunePlan, indexFiles: [IndexFileID]) {
         let index = try await repository.loadIndexFiles()
         let indexFiles = index.all
-        var storedPacks: [Digest256: PrunePlan.StoredPack] = [:]
+        var storedPacks: [PackID: PrunePlan.StoredPack] = [:]
         for info in try await repository.list(.data) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = PackID(hex: info.name.name) else { continue }
             storedPacks[id] = PrunePlan.StoredPack(size: info.size, modified: Self.modificationTime(of: info))
         }
         let packs = index.packs
         _ = consume index
         var walk = PruneReachability(repository: repository, packs: packs, isPresent: { storedPacks[$0.id]?.size == $0.size }, lock: lock)
-        let snapshots = try await repository.list(.snapshots).compactMap { Digest256(hex: $0.name.name) }.filter { !excludedSnapshots.contains($0) }
+        let snapshots = try await repository.list(.snapshots).compactMap { SnapshotID(hex: $0.name.name) }.filter { !excludedSnapshots.contains($0) }
         try await walk.mark(snapshots)
         try interrupt.check()
         var used = walk.used
         if walk.damage.unreadableTrees {
             // Unknown subtrees may name any blob: nothing can be proved unused.
             for pack in packs {
-                for blob in pack.blobs { used.insert(PruneBlobKey(blob.type, blob.id)) }
+                for blob in pack.blobs { used.insert(BlobKey(blob.type, blob.id)) }
             }
         }
         let plan = PrunePlan(used: used, indexedPacks: packs, storedPacks: storedPacks, damage: walk.damage, options: options, now: .now())
@@ -135,7 +135,7 @@ package struct RepositoryPrune {
 
     // MARK: Execution
 
-    private func execute(_ plan: PrunePlan, oldIndexFiles: [Digest256], lock: PruneLockScope.HeldLock, report: inout PruneReport) async throws {
+    private func execute(_ plan: PrunePlan, oldIndexFiles: [IndexFileID], lock: PruneLockScope.HeldLock, report: inout PruneReport) async throws {
         let execution = PruneExecution(repository: repository, ignoreDamaged: options.ignoreDamaged, interrupt: interrupt, lock: lock)
 
         // 1. Repacked packs.
