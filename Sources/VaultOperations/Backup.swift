@@ -93,7 +93,7 @@ package struct Backup {
         let manifest = SnapshotManifest(
             time: started, host: options.host, user: HostIdentity.userName, paths: sources.strings, tags: options.tags,
             kind: selection.kind, parent: selection.parent?.id, base: selection.kind == .full ? nil : selection.base,
-            tree: root, incomplete: archiver.warnings.contains { $0.kind == .unreadable }, summary: summary, program: Self.program
+            tree: root, incomplete: archiver.warnings.contains { $0.kind.makesSnapshotIncomplete }, summary: summary, program: Self.program
         )
         let id = try await repository.saveSnapshot(manifest)
         return BackupResult(

@@ -36,7 +36,7 @@ package struct PackHeader: Sendable, Equatable {
     }
 
     /// The plaintext header.
-    func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var writer = BinaryWriter(reservingCapacity: 8 + entries.count * Self.entrySize)
         writer.append(bytes: Self.magic.utf8)
         writer.append(UInt32(entries.count))
@@ -50,7 +50,7 @@ package struct PackHeader: Sendable, Equatable {
     }
 
     /// Decodes a plaintext header.
-    init(decoding bytes: [UInt8], pack: Digest256) throws(RepositoryError) {
+    package init(decoding bytes: [UInt8], pack: Digest256) throws(RepositoryError) {
         var reader = BinaryReader(bytes, context: "header of pack \(pack.shortHex)")
         try reader.expectMagic(Self.magic)
         let count = Int(try reader.read(UInt32.self))
