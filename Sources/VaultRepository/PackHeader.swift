@@ -57,7 +57,12 @@ package struct PackHeader: Sendable, Equatable {
         try reader.checkCount(count, minimumSize: Self.entrySize)
         var entries: [PackHeaderEntry] = []
         entries.reserveCapacity(count)
+        var offset: UInt64 = 0
         for _ in 0..<count {
+            // Every blob must start at an offset a u32 holds (index records and locations are u32).
+            guard offset <= UInt64(UInt32.max) else {
+                throw RepositoryError.damaged("header of pack \(pack.shortHex)", "its blobs run past 4 GiB")
+            }
             let typeByte = try reader.read(UInt8.self)
             guard let type = BlobType(rawValue: typeByte) else {
                 throw RepositoryError.damaged("header of pack \(pack.shortHex)", "unknown blob type \(typeByte)")
@@ -66,6 +71,7 @@ package struct PackHeader: Sendable, Equatable {
             let rawLength = try reader.read(UInt32.self)
             let id = try reader.readDigest()
             entries.append(PackHeaderEntry(type: type, length: length, rawLength: rawLength, id: id))
+            offset += UInt64(length)
         }
         try reader.expectEnd()
         guard !entries.isEmpty else {

@@ -32,6 +32,13 @@ package struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringC
     ///   - seconds: Whole seconds since the epoch (negative before).
     ///   - nanoseconds: Nanoseconds past `seconds`, normally 0 ..< 1,000,000,000.
     package init?(seconds: Int64, nanoseconds: Int64) {
+        var seconds = seconds
+        var nanoseconds = nanoseconds
+        if seconds < 0, nanoseconds > 0 {
+            // The earliest second's product alone is below Int64.min: borrow one second.
+            seconds += 1
+            nanoseconds -= 1_000_000_000
+        }
         let (product, productOverflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let (sum, sumOverflow) = product.addingReportingOverflow(nanoseconds)
         guard !productOverflow, !sumOverflow else { return nil }

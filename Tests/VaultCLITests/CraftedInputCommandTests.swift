@@ -93,7 +93,7 @@ struct CraftedInputCommandTests {
         #expect(try vault.run(["snapshots", "-r", repo]).status == 0)
     }
 
-    /// A directory path of about 3,900 bytes made with `mkdirat` (paths that
+    /// A directory path of about 4,000 bytes made with `mkdirat` (paths that
     /// long cannot be made in one call), holding a FIFO whose full path is
     /// longer than PATH_MAX: listing the directory works (relative to its
     /// descriptor), reading the FIFO's extended attributes by path fails
@@ -108,7 +108,7 @@ struct CraftedInputCommandTests {
         var descriptor = open(source, O_RDONLY | O_DIRECTORY)
         try #require(descriptor >= 0)
         var path = source
-        while path.utf8.count + 201 < 3_950 {
+        while path.utf8.count + 201 < 4_050 {
             try #require(mkdirat(descriptor, component, 0o755) == 0)
             let next = openat(descriptor, component, O_RDONLY | O_DIRECTORY)
             close(descriptor)
@@ -116,7 +116,7 @@ struct CraftedInputCommandTests {
             descriptor = next
             path += "/" + component
         }
-        let fifoName = String(repeating: "f", count: 250)
+        let fifoName = String(repeating: "f", count: 4_100 - path.utf8.count - 1)  // the FIFO's path: 4,100 bytes
         try #require(mkfifoat(descriptor, fifoName, 0o644) == 0)
         close(descriptor)
         try #require(path.utf8.count + 1 + fifoName.utf8.count > Int(PATH_MAX))

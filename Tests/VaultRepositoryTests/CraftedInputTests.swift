@@ -13,7 +13,7 @@ struct CraftedInputTests {
     @Test("every timestamp in the i64 range has seconds, a fraction and an RFC 3339 form")
     func timestampExtremes() {
         #expect(Timestamp.earliest.seconds == -9_223_372_037)
-        #expect(Timestamp.earliest.nanosecondsPastSecond == 854_775_808)
+        #expect(Timestamp.earliest.nanosecondsPastSecond == 145_224_192)
         #expect(Timestamp.earliest.rfc3339 == "1677-09-21T00:12:43.145224192Z")
         #expect(Timestamp.latest.seconds == 9_223_372_036)
         #expect(Timestamp.latest.rfc3339 == "2262-04-11T23:47:16.854775807Z")
@@ -34,6 +34,10 @@ struct CraftedInputTests {
     @Test("seconds and nanoseconds: exact inside the range, clamped outside")
     func clamping() {
         #expect(Timestamp(seconds: 1, nanoseconds: 5)?.nanoseconds == 1_000_000_005)
+        #expect(Timestamp(seconds: -9_223_372_037, nanoseconds: 145_224_192) == .earliest)
+        #expect(Timestamp(seconds: -9_223_372_037, nanoseconds: 145_224_191) == nil)
+        #expect(Timestamp(seconds: 9_223_372_036, nanoseconds: 854_775_807) == .latest)
+        #expect(Timestamp(seconds: 9_223_372_036, nanoseconds: 854_775_808) == nil)
         #expect(Timestamp(seconds: 10_413_792_000, nanoseconds: 0) == nil)  // 2300-01-01
         let future = Timestamp.clamping(seconds: 10_413_792_000, nanoseconds: 0)
         #expect(future.timestamp == .latest && !future.isExact)
