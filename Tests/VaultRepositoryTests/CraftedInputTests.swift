@@ -55,6 +55,25 @@ struct CraftedInputTests {
         #expect(throws: RepositoryError.self) { try SnapshotManifest(decoding: manifest, what: "snapshot") }
     }
 
+    @Test("a lock claiming the earliest time is stale, without overflow")
+    func ancientLock() {
+        let lock = LockFile(time: .earliest, exclusive: true, host: "elsewhere", pid: 1, user: "u")
+        #expect(lock.isStale(now: .now(), localHost: "here"))
+        #expect(!LockFile(time: .latest, exclusive: true, host: "elsewhere", pid: 1, user: "u").isStale(now: .earliest, localHost: "here"))
+    }
+
+    // MARK: Pack headers
+
+    @Test("a pack header whose blobs run past a u32 offset is damage, not wrapped offsets")
+    func packHeaderPast4GiB() throws {
+        let entry = PackHeaderEntry(type: .data, length: .max, rawLength: 1, id: .zero)
+        let two = PackHeader(entries: [entry, entry]).encoded()
+        #expect(try PackHeader(decoding: two, pack: .zero).entries.count == 2)  // the second starts at 2^32-1
+        let three = PackHeader(entries: [entry, entry, entry]).encoded()
+        let error = try #require(throws: RepositoryError.self) { try PackHeader(decoding: three, pack: .zero) }
+        #expect(error.message.contains("past 4 GiB"))
+    }
+
     // MARK: Trees
 
     @Test("a tree node of size 2^64-1 is damage, not a number to add up")
