@@ -54,6 +54,13 @@ let package = Package(
             dependencies: ["VaultOperations", "VaultRepository", "VaultStorage", "VaultChunker", "VaultCodecs", argumentParser]
         ),
 
+        // Fuzzing (scripts/fuzz, docs/reliability.md): the parsers' entry points, and
+        // a libFuzzer binary when built with -sanitize=fuzzer and -DFUZZING (else it replays files).
+        .target(name: "VaultFuzzTargets", dependencies: ["VaultRepository", "VaultOperations", "VaultCodecs"]),
+        .systemLibrary(name: "CLibFuzzer"),
+        .executableTarget(name: "vault-fuzz", dependencies: ["VaultFuzzTargets", "CLibFuzzer"]),
+        .testTarget(name: "VaultFuzzTests", dependencies: ["VaultFuzzTargets"]),
+
         // Helpers every test target shares (seeded data).
         .target(name: "VaultTestSupport", path: "Tests/VaultTestSupport"),
 

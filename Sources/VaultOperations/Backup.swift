@@ -100,7 +100,7 @@ package struct Backup {
         var manifest = SnapshotManifest(
             time: started, host: options.host, user: HostIdentity.userName, paths: sources.strings, tags: options.tags,
             kind: selection.kind, parent: selection.parent?.id, base: selection.kind == .full ? nil : selection.base,
-            tree: root, incomplete: archiver.warnings.contains { $0.kind == .unreadable }, summary: summary, program: Self.program
+            tree: root, incomplete: archiver.warnings.contains { $0.kind.makesSnapshotIncomplete }, summary: summary, program: Self.program
         )
         let alarm = archiver.ransomwareAlarm(snapshots: snapshots, host: options.host, paths: sources.strings, time: started)
         manifest.suspect = alarm?.suspicion

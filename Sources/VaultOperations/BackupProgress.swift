@@ -30,6 +30,15 @@ package struct BackupWarning: Sendable, Hashable {
         case vanished
         /// The file kept changing while it was read: stored as read, and flagged.
         case changedWhileReading
+        /// Some metadata could not be stored exactly (a time outside the
+        /// format's range): stored as near as the format allows, flagged,
+        /// and the snapshot is incomplete.
+        case metadataInexact
+
+        /// Whether a warning of this kind makes the snapshot incomplete.
+        package var makesSnapshotIncomplete: Bool {
+            self == .unreadable || self == .metadataInexact
+        }
     }
 
     /// What happened.
@@ -45,6 +54,7 @@ package struct BackupWarning: Sendable, Hashable {
         case .unreadable: "\(path): \(reason)"
         case .vanished: "\(path): vanished while the backup ran: \(reason)"
         case .changedWhileReading: "\(path): changed while it was read; stored as read"
+        case .metadataInexact: "\(path): \(reason)"
         }
     }
 }

@@ -86,7 +86,8 @@ struct RestorePackRead: Sendable {
             let failure = RepositoryError(error)
             return blobs.map { Decoded(id: $0.id, result: .failure(failure), isAllZero: false) }
         }
-        var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier)
+        // File contents are data blobs: none may claim more than a chunk (memory on crafted input).
+        var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier, maximumRawLength: repository.config.chunker.maxSize)
         var decoded: [Decoded] = []
         decoded.reserveCapacity(blobs.count)
         bytes.withUnsafeBytes { buffer in

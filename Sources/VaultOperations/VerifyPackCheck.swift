@@ -103,6 +103,9 @@ struct VerifyPackCheck: Sendable {
                 guard end <= buffer.count else { continue }  // Reported as lying past the end.
                 decoded += 1
                 do throws(RepositoryError) {
+                    // Lengths no writer makes are damage, found before inflating what they claim.
+                    try repository.checkClaimedLengths(
+                        BlobLocation(pack: id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength), id: blob.id)
                     _ = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), id: blob.id, rawLength: Int(blob.rawLength))
                 } catch {
                     let reason = error.verifyReason

@@ -72,11 +72,17 @@ package struct BlobDecoder: ~Copyable {
     private let cipher: ObjectCipher
     private let identifier: BlobIdentifier
     private let decompressor = LibdeflateDecompressor()
+    private let maximumRawLength: Int
 
     /// Creates a decoder for a repository's keys.
-    package init(cipher: ObjectCipher, identifier: BlobIdentifier) {
+    ///
+    /// - Parameter maximumRawLength: The largest plaintext a blob may claim
+    ///   (the maximum chunk size, when only data blobs are decoded): a
+    ///   larger claim is refused before anything is opened or inflated.
+    package init(cipher: ObjectCipher, identifier: BlobIdentifier, maximumRawLength: Int = Int(UInt32.max)) {
         self.cipher = cipher
         self.identifier = identifier
+        self.maximumRawLength = maximumRawLength
     }
 
     /// Decodes a stored blob and checks that its plaintext has the expected ID.
@@ -87,12 +93,25 @@ package struct BlobDecoder: ~Copyable {
     ///   - rawLength: The plaintext length the index records.
     /// - Throws: ``RepositoryError`` with code `.damaged`, naming the blob.
     package mutating func decode(_ stored: UnsafeRawBufferPointer, id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {
-        try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
+        try checkLengths(stored: stored.count, id: id, rawLength: rawLength)
+        return try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
     }
 
     /// Decodes a stored blob held in an array.
     package mutating func decode(_ stored: [UInt8], id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {
-        try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
+        try checkLengths(stored: stored.count, id: id, rawLength: rawLength)
+        return try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
+    }
+
+    /// Refuses claims no writer makes before opening or inflating anything
+    /// (``BlobSizeLimit``): what the plaintext may grow to is bounded by them.
+    private func checkLengths(stored: Int, id: Digest256, rawLength: Int) throws(RepositoryError) {
+        guard rawLength >= 0, rawLength <= maximumRawLength else {
+            throw RepositoryError.damaged("blob \(id.shortHex)", "it claims \(rawLength) bytes of plaintext, more than the \(maximumRawLength) allowed")
+        }
+        guard stored <= rawLength + 1 + cipher.overhead else {
+            throw RepositoryError.damaged("blob \(id.shortHex)", "\(stored) stored bytes for \(rawLength) bytes of plaintext")
+        }
     }
 
     private mutating func decode(opened: [UInt8], id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {

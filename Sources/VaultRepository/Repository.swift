@@ -100,9 +100,10 @@ package struct Repository: Sendable {
     ) async throws(RepositoryError) -> Repository {
         let bytes = try await configBytes(of: storage)
         let header = try RepositoryConfig.header(of: bytes)
+        // Entries not named by a SHA-256 (a stray `keys/readme`) are not key files: ignored.
         let keyFiles = try await storageCall { () async throws(StorageError) in
             try await storage.listAllObjects(.keys)
-        }
+        }.filter { Digest256(hex: $0.name.name) != nil }
         guard header.isEncrypted else {
             guard keyFiles.isEmpty else {
                 throw RepositoryError(.damaged, "config says the repository is not encrypted, but it has key files: refusing to write plaintext")
@@ -114,7 +115,8 @@ package struct Repository: Sendable {
             throw RepositoryError(.damaged, "the repository is encrypted but has no key files")
         }
         let password = try password()
-        let keys = try await openKeys(in: storage, names: keyFiles.map(\.name), password: password).keys
+        let readable = keyFiles.filter { $0.size <= KeyFile.maximumSize }  // memory on crafted input
+        let keys = try await openKeys(in: storage, names: readable.map(\.name), password: password).keys
         let repository = Repository(storage: storage, config: try RepositoryConfig(decoding: bytes, cipher: ObjectCipher(keys: keys)), keys: keys)
         return repository
     }
@@ -256,7 +258,10 @@ package struct Repository: Sendable {
     package func keyFiles() async throws(RepositoryError) -> [(id: KeyID, file: KeyFile)] {
         var result: [(KeyID, KeyFile)] = []
         for info in try await list(.keys) {
-            guard let id = KeyID(hex: info.name.name) else { continue }
+            guard let id = KeyID(hex: info.name.name) else { continue }  // not a key file (a stray `keys/readme`)
+            guard info.size <= KeyFile.maximumSize else {
+                throw RepositoryError.damaged(info.name, "it has \(info.size) bytes, more than a key file's \(KeyFile.maximumSize)")
+            }
             let bytes = try await Self.storageCall { () async throws(StorageError) in try await storage.get(info.name) }
             result.append((id, try KeyFile(decoding: bytes, what: "\(info.name)")))
         }
@@ -265,10 +270,10 @@ package struct Repository: Sendable {
 
     /// The key file that `password` opens.
     package func keyFileID(openedBy password: String) async throws(RepositoryError) -> KeyID {
-        let names = try await list(.keys).map(\.name)
-        let name = try await Self.openKeys(in: storage, names: names, password: password).name
-        guard let id = KeyID(hex: name.name) else {
-            throw RepositoryError(.damaged, "key file \(name) has a name that is not its ID")
+        let names = try await list(.keys).filter { $0.size <= KeyFile.maximumSize }.map(\.name).filter { KeyID(hex: $0.name) != nil }
+        let opened = try await Self.openKeys(in: storage, names: names, password: password).name
+        guard let id = KeyID(hex: opened.name) else {
+            throw RepositoryError(.wrongPassword, "wrong password or no key found")
         }
         return id
     }
@@ -278,7 +283,7 @@ package struct Repository: Sendable {
     /// - Throws: ``RepositoryError`` with code `.invalidRequest` for the last
     ///   key or an unknown ID.
     package func removeKey(_ id: KeyID) async throws(RepositoryError) {
-        let names = try await list(.keys).map(\.name)
+        let names = try await list(.keys).map(\.name).filter { KeyID(hex: $0.name) != nil }
         guard let name = names.first(where: { $0.name == id.hex }) else {
             throw RepositoryError(.invalidRequest, "no key \(id.hex)")
         }
@@ -484,6 +489,7 @@ package struct Repository: Sendable {
 
     /// Reads one blob, checks it against its ID and returns its plaintext.
     package func loadBlob(_ id: Digest256, at location: BlobLocation) async throws(RepositoryError) -> [UInt8] {
+        try checkClaimedLengths(location, id: id)  // before reading or allocating what they claim
         let name = try ObjectName.pack(location.pack)
         let start = Int64(location.offset)
         let stored = try await Self.storageCall { () async throws(StorageError) in

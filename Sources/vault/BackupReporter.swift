@@ -76,7 +76,7 @@ final class BackupReporter: Sendable {
             read \(ByteCount.format(summary.bytesRead)) of \(ByteCount.format(summary.bytesTotal)), added \(ByteCount.format(summary.bytesAdded)) to the repository in \(String(format: "%.2f", seconds)) s
             """)
         if manifest.incomplete {
-            print("the snapshot is incomplete: \(result.warnings.filter { $0.kind == .unreadable }.count) paths could not be read")
+            print("the snapshot is incomplete: \(result.warnings.filter { $0.kind.makesSnapshotIncomplete }.count) paths could not be read or recorded exactly")
         }
     }
 }
