@@ -14,7 +14,7 @@ package struct Backup: Sendable {
     package var progress: @Sendable (BackupProgress) -> Void
 
     /// The program name recorded in snapshots.
-    package static let program = "vault 0.1.0"
+    package static let program = VaultVersion.program
 
     /// Creates a backup operation.
     package init(repository: Repository, options: BackupOptions, interrupt: InterruptFlag = InterruptFlag(), progress: @escaping @Sendable (BackupProgress) -> Void = { _ in }) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VaultCodecs
+import VaultOperations
 import VaultRepository
 
 /// `vault key`: manages the passwords that open a repository.
@@ -22,7 +23,9 @@ struct KeyCommand: AsyncParsableCommand {
             }
             let current = try await opened.keyFileID(openedBy: password)
             for (id, file) in try await opened.keyFiles() {
-                print("\(id == current ? "*" : " ") \(id.shortHex)  \(file.user)@\(file.host)  \(file.created)")
+                // Key files are not authenticated: their user and host are escaped like paths.
+                let owner = PrintablePath.escape(Array("\(file.user)@\(file.host)".utf8))
+                print("\(id == current ? "*" : " ") \(id.shortHex)  \(owner)  \(file.created)")
             }
         }
     }

@@ -30,18 +30,23 @@ struct SnapshotsCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var filter: SnapshotFilterOptions
+    @OptionGroup var locking: LockOptions
 
     @Flag(help: "Print a JSON array of the snapshots instead of a table.")
     var json = false
 
     func run() async throws {
         let opened = try await repository.openRepository()
-        let snapshots = filter.filter.apply(to: try await opened.snapshots())
-        if json {
-            JSONDocument.print(try snapshots.map(Self.jsonObject))
-            return
+        let filter = self.filter.filter
+        let json = self.json
+        try await opened.withLock(locking.policy) {
+            let snapshots = filter.apply(to: try await opened.snapshots())
+            if json {
+                JSONDocument.print(try snapshots.map(Self.jsonObject))
+                return
+            }
+            Self.printTable(snapshots)
         }
-        Self.printTable(snapshots)
     }
 
     /// A snapshot as JSON: the manifest's fields and its ID.
@@ -56,10 +61,10 @@ struct SnapshotsCommand: AsyncParsableCommand {
         var rows = [["ID", "Time", "Host", "Kind", "Parent", "Paths", "Size", "Tags"]]
         for (id, manifest) in snapshots {
             rows.append([
-                id.shortHex, DisplayTime.format(manifest.time, in: .local), manifest.host,
+                id.shortHex, DisplayTime.format(manifest.time, in: .local), Self.printable(manifest.host),
                 manifest.kind.rawValue + (manifest.incomplete ? "!" : ""), manifest.parent?.shortHex ?? "",
-                manifest.paths.joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
-                manifest.tags.joined(separator: ","),
+                manifest.paths.map(Self.printable).joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
+                manifest.tags.map(Self.printable).joined(separator: ","),
             ])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
@@ -77,6 +82,11 @@ struct SnapshotsCommand: AsyncParsableCommand {
         }
         output += "\(snapshots.count) snapshot\(snapshots.count == 1 ? "" : "s")\n"
         print(output, terminator: "")
+    }
+
+    /// A host, path or tag from the repository, escaped as `vault ls` escapes paths.
+    private static func printable(_ text: String) -> String {
+        PrintablePath.escape(Array(text.utf8))
     }
 
     private static func line(_ cells: [String], widths: [Int]) -> String {
