@@ -14,6 +14,8 @@ package struct OperationError: Error, Sendable, CustomStringConvertible {
         case interrupted
         /// A snapshot ID matches no snapshot, or several.
         case snapshotNotFound
+        /// A snapshot does not have the path asked for.
+        case pathNotFound
         /// Writing to the target failed.
         case targetFailed
     }

@@ -44,7 +44,7 @@ package struct Restore: Sendable {
     ///
     /// - Returns: What was restored, and the problems with single entries.
     /// - Throws: ``OperationError``: `.snapshotNotFound` for an unknown or
-    ///   ambiguous ID, `.invalidArgument` for a path the snapshot does not
+    ///   ambiguous ID, `.pathNotFound` for a path the snapshot does not
     ///   have, `.targetFailed` when the target cannot be used,
     ///   `.interrupted`; ``RepositoryError`` when the repository cannot be
     ///   read at all.
@@ -60,7 +60,7 @@ package struct Restore: Sendable {
         let index = try await repository.loadIndex().chunks
         let path = options.snapshot.path ?? [UInt8(ascii: "/")]
         guard let node = try await repository.node(at: path, root: manifest.tree, index: index) else {
-            throw OperationError(.invalidArgument, "snapshot \(id.shortHex) has no \(String(decoding: path, as: UTF8.self))")
+            throw OperationError(.pathNotFound, "snapshot \(id.shortHex) has no \(String(decoding: path, as: UTF8.self))")
         }
         let descriptorLimit = FileSystem.raiseOpenFileLimit()
         let target = try RestoreTarget(path: options.target)

@@ -8,7 +8,7 @@ struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug",
         abstract: "Tools for looking inside vault's machinery.",
-        subcommands: [Chunks.self, DebugBenchCommand.self]
+        subcommands: [Chunks.self, DebugBenchCommand.self, DebugLockCommand.self]
     )
 
     struct Chunks: AsyncParsableCommand {

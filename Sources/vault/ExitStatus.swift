@@ -112,7 +112,7 @@ struct FailureReport {
         switch code {
         case .interrupted: .interrupted
         case .invalidArgument: .usage
-        case .noSource, .snapshotNotFound, .targetFailed: .failure
+        case .noSource, .snapshotNotFound, .pathNotFound, .targetFailed: .failure
         }
     }
 
