@@ -29,6 +29,7 @@ struct Vault: AsyncParsableCommand {
     /// Runs the command; every error becomes lines on stderr and an exit
     /// status through ``FailureReport``, the one place errors are mapped.
     static func main() async {
+        StandardStreams.secure()
         do {
             var command = try parseAsRoot(MirrorCommand.rewrite(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
