@@ -248,6 +248,8 @@ private final class LockKeeper: Sendable {
             do {
                 try await lock.refresh()
             } catch {
+                // A refresh that wrote its fresh lock before failing must have that one removed at the end.
+                state.withLock { $0.lock = lock }
                 let location = lock.storage.location
                 return .lost(RepositoryError(error.code, "lost the lock on \(location): \(error.message); stopped"))
             }

@@ -235,10 +235,12 @@ struct LockScopeTests {
         let repository = faulty.repository
         let timing = LockTiming(refreshInterval: .milliseconds(100), maximumAge: .seconds(5), settle: .zero)
         let observed = try await repository.withLock(.shared, timing: timing) {
-            // The work sleeps: it never reports progress. Look at the lock now and then.
+            // The work sleeps: it never reports progress. Look at the lock now and then, until it was
+            // seen refreshed four times (or 30 s pass: a machine too busy to run the timer at all).
             var times: [Timestamp] = []
-            for _ in 0..<6 {
-                try await Task.sleep(for: .milliseconds(120))
+            let deadline = ContinuousClock.now + .seconds(30)
+            while Set(times).count < 5, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
                 let entries = try await RepositoryLock.locks(in: repository)
                 for case .lock(_, let lock) in entries {
                     times.append(lock.time)
@@ -247,7 +249,7 @@ struct LockScopeTests {
             return times
         }
         #expect(faulty.storage.faults.lockPuts >= 5, "only \(faulty.storage.faults.lockPuts) lock files were written")
-        #expect(Set(observed).count >= 4, "the lock's time changed only \(Set(observed).count) times")
+        #expect(Set(observed).count >= 5, "the lock's time changed only \(Set(observed).count - 1) times")
         #expect(observed == observed.sorted())
         #expect(try await repository.list(.locks).isEmpty)
     }
@@ -256,7 +258,6 @@ struct LockScopeTests {
     func failedRefreshCancels() async throws {
         let faulty = try await FaultyRepository()
         faulty.storage.faults.failPuts(with: .io, after: 1)
-        let started = ContinuousClock.now
         let error = try await #require(throws: RepositoryError.self) {
             try await faulty.repository.withLock(.shared, timing: quickTiming) {
                 let cancelled = await waitForCancellation()
@@ -264,7 +265,6 @@ struct LockScopeTests {
                 throw CancellationError()
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
         #expect(error.message.hasPrefix("lost the lock on "))
         #expect(error.message.contains("injected failure"))
         #expect(try await faulty.repository.list(.locks).isEmpty)
@@ -292,7 +292,9 @@ struct LockScopeTests {
         let test = try await TestRepository(encrypted: false)
         let repository = test.repository
         let error = try await #require(throws: RepositoryError.self) {
-            try await repository.withLock(.exclusive, timing: quickTiming) {
+            // Only the refresh may notice: the watchdog waits far longer.
+            let timing = LockTiming(refreshInterval: .milliseconds(100), maximumAge: .seconds(60), settle: .zero)
+            return try await repository.withLock(.exclusive, timing: timing) {
                 _ = try await RepositoryLock.removeStale(in: repository, all: true)
                 let cancelled = await waitForCancellation()
                 #expect(cancelled)
@@ -301,6 +303,8 @@ struct LockScopeTests {
         }
         #expect(error.code == .locked)
         #expect(error.message.contains("removed by another process"))
+        // The fresh lock the failed refresh wrote is removed too.
+        #expect(try await repository.list(.locks).isEmpty)
     }
 
     @Test("work that finishes keeps its result even when the lock would have been lost later")
