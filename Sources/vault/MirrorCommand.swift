@@ -62,8 +62,8 @@ struct MirrorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (source, password) = try await repository.openRepositoryAndPassword()
         try Self.checkPlacement(source: try repository.location().text, destination: destination)
+        let (source, password) = try await repository.openRepositoryAndPassword()
         let location = try RepositoryLocation(destination)
         // A dry run creates nothing, not even DEST.
         let target = try location.openMirrorDestination(create: create && !dryRun)

@@ -98,7 +98,8 @@ private struct FaultyRepository {
 }
 
 /// A short timing for tests: refresh every 100 ms, give up after 400 ms without a refresh.
-private let quickTiming = LockTiming(refreshInterval: .milliseconds(100), maximumAge: .milliseconds(400), settle: .milliseconds(5))
+/// A short refresh interval for tests; a long maximum age, so that only a failed refresh (not a test run that starves the timer) ends the work.
+private let quickTiming = LockTiming(refreshInterval: .milliseconds(100), maximumAge: .seconds(60), settle: .milliseconds(5))
 
 private let minute: Int64 = 60 * 1_000_000_000
 
@@ -233,12 +234,13 @@ struct LockScopeTests {
     func refreshesOnATimer() async throws {
         let faulty = try await FaultyRepository()
         let repository = faulty.repository
-        let timing = LockTiming(refreshInterval: .milliseconds(100), maximumAge: .seconds(5), settle: .zero)
+        // A long maximum age: a test run that starves the timer (busy machine) must not end the work.
+        let timing = LockTiming(refreshInterval: .milliseconds(100), maximumAge: .seconds(120), settle: .zero)
         let observed = try await repository.withLock(.shared, timing: timing) {
             // The work sleeps: it never reports progress. Look at the lock now and then, until it was
-            // seen refreshed four times (or 30 s pass: a machine too busy to run the timer at all).
+            // seen refreshed four times (or 60 s pass: a machine too busy to run the timer at all).
             var times: [Timestamp] = []
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(60)
             while Set(times).count < 5, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
                 let entries = try await RepositoryLock.locks(in: repository)
