@@ -97,7 +97,6 @@ private struct FaultyRepository {
     }
 }
 
-/// A short timing for tests: refresh every 100 ms, give up after 400 ms without a refresh.
 /// A short refresh interval for tests; a long maximum age, so that only a failed refresh (not a test run that starves the timer) ends the work.
 private let quickTiming = LockTiming(refreshInterval: .milliseconds(100), maximumAge: .seconds(60), settle: .milliseconds(5))
 
