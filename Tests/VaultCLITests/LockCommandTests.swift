@@ -116,6 +116,30 @@ struct LockCommandTests {
         #expect(try vault.run(["backup", "-r", setup.repo, source]).status == 0)
     }
 
+    @Test("key add, remove and passwd lock the repository; key list does not")
+    func keyCommandsLock() throws {
+        let setup = try Setup(vault)
+        let passwordFile = setup.directory.appending("new-password")
+        try Data("second password\n".utf8).write(to: URL(fileURLWithPath: passwordFile))
+        let holder = try vault.start(["debug", "lock", "-r", setup.repo, "--exclusive", "--hold-ms", "30000"])
+        defer {
+            holder.terminate()
+            holder.waitUntilExit()
+        }
+        for _ in 0..<500 where setup.lockFiles.isEmpty {
+            usleep(10_000)
+        }
+        try #require(setup.lockFiles.count == 1)
+        let add = try vault.run(["key", "add", "-r", setup.repo, "--new-password-file", passwordFile, "--scrypt-n", "1024"])
+        #expect(add.status == 11, "\(add.standardError)")
+        let passwd = try vault.run(["key", "passwd", "-r", setup.repo, "--new-password-file", passwordFile, "--scrypt-n", "1024"])
+        #expect(passwd.status == 11, "\(passwd.standardError)")
+        let list = try vault.run(["key", "list", "-r", setup.repo])
+        #expect(list.status == 0)
+        #expect(list.standardOutput.split(separator: "\n").count == 1)
+        #expect(setup.lockFiles.count == 1)
+    }
+
     @Test("a lock file of garbage: every command exits 11 naming it; vault unlock removes it")
     func garbageLockFile() throws {
         let setup = try Setup(vault)
