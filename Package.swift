@@ -4,9 +4,14 @@ import PackageDescription
 // Third-party packages, declared once.
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
+// vault runs on Linux only: it uses Linux system calls (renameat2, the
+// Linux extended-attribute calls) and is built and tested nowhere else.
+#if !os(Linux)
+#error("vault builds on Linux only (README, \"Set up\")")
+#endif
+
 let package = Package(
     name: "vault",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vault", targets: ["vault"]),
     ],

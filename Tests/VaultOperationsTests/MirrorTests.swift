@@ -77,7 +77,7 @@ struct MirrorTests {
         }
 
         func mirror(_ options: RepositoryMirror.Options = .init(), to destination: (any Storage)? = nil) async throws -> RepositoryMirror.Summary {
-            try await RepositoryMirror(source: fixture.repository.storage, destination: destination ?? self.destination(), options: options).run()
+            try await RepositoryMirror(source: fixture.repository, destination: destination ?? self.destination(), options: options).run()
         }
     }
 
@@ -176,7 +176,7 @@ struct MirrorTests {
     func differentRepository() async throws {
         let setup = try await Setup()
         let other = try await BackupFixture()
-        _ = try await RepositoryMirror(source: other.repository.storage, destination: setup.destination()).run()
+        _ = try await RepositoryMirror(source: other.repository, destination: setup.destination()).run()
         let error = try await #require(throws: OperationError.self) { _ = try await setup.mirror() }
         #expect(error.code == .targetFailed)
         #expect(error.message.contains("different repository"))
@@ -217,7 +217,7 @@ struct MirrorTests {
         deleting.delete = true
         struct SourceDamaged: Error {}
         await #expect(throws: SourceDamaged.self) {
-            _ = try await RepositoryMirror(source: setup.fixture.repository.storage, destination: setup.destination(), options: deleting)
+            _ = try await RepositoryMirror(source: setup.fixture.repository, destination: setup.destination(), options: deleting)
                 .run(beforeDeleting: { throw SourceDamaged() })
         }
         #expect(try await setup.destination().exists(snapshot), "a failed check removes nothing")
