@@ -33,6 +33,10 @@ struct ForgetCommand: AsyncParsableCommand {
             snapshot objects are removed (under the exclusive lock); every other snapshot still restores on \
             its own, and 'vault prune' (or --prune) removes the data nothing uses any more.
 
+            Ransomware: the newest clean snapshot before a snapshot marked suspect (files that looked \
+            encrypted by ransomware) is kept whatever the rules say, with the reason 'last clean snapshot \
+            before suspect ID'; naming it by ID is refused. --allow-removing-clean lifts this.
+
             Output: per group, the kept snapshots with the rules that keep them, and the removed ones. \
             --json prints one JSON object instead.
             """
@@ -68,6 +72,9 @@ struct ForgetCommand: AsyncParsableCommand {
 
     @Flag(help: "Run 'vault prune' afterwards.")
     var prune = false
+
+    @Flag(help: "Also forget the newest clean snapshot before a suspect one (kept otherwise: README, 'If ransomware strikes').")
+    var allowRemovingClean = false
 
     @OptionGroup var pruneOptions: PruneOptionGroup
 
@@ -116,6 +123,7 @@ struct ForgetCommand: AsyncParsableCommand {
         options.filter = filter.filter
         options.grouping = try SnapshotGrouping(parsing: groupBy)
         options.dryRun = pruneOptions.dryRun
+        options.allowRemovingClean = allowRemovingClean
         let outcome = try await SnapshotForget(repository: opened, options: options).run()
         if json {
             // One document: the forget outcome, and the prune report inside it.

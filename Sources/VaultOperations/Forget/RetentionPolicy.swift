@@ -207,6 +207,10 @@ package enum RetentionRule: Sendable, Hashable, CustomStringConvertible {
     case withinMonthly(RetentionDuration)
     case withinYearly(RetentionDuration)
     case tag([String])
+    /// Not a policy rule: the newest clean snapshot before the suspect one
+    /// named, which `forget` keeps whatever the policy says (README, "If
+    /// ransomware strikes"), unless `--allow-removing-clean`.
+    case lastCleanBefore(SnapshotID)
 
     /// `last snapshot`, `daily snapshot`, `within 7d`, `daily within 2w`, `tag keep`.
     package var description: String {
@@ -225,6 +229,7 @@ package enum RetentionRule: Sendable, Hashable, CustomStringConvertible {
         case .withinMonthly(let duration): "monthly within \(duration)"
         case .withinYearly(let duration): "yearly within \(duration)"
         case .tag(let tags): "tag \(tags.joined(separator: ","))"
+        case .lastCleanBefore(let suspect): "last clean snapshot before suspect \(suspect.shortHex)"
         }
     }
 }

@@ -20,6 +20,10 @@ package struct SnapshotForget {
         package var grouping = SnapshotGrouping.hostAndPaths
         /// Only say what would be removed.
         package var dryRun = false
+        /// Let the policy or the IDs remove the newest clean snapshot before
+        /// a suspect one (``cleanSnapshotsToProtect(_:)``), which is kept
+        /// otherwise.
+        package var allowRemovingClean = false
 
         package init() {}
     }
@@ -73,7 +77,7 @@ package struct SnapshotForget {
                     unreadable.append(id)
                 }
             }
-            let outcome = try decide(snapshots, unreadable: unreadable)
+            let outcome = try Self.decide(snapshots, unreadable: unreadable, options: options)
             if !options.dryRun {
                 for id in outcome.removed {
                     try await removeSnapshot(id)
@@ -87,7 +91,10 @@ package struct SnapshotForget {
     ///
     /// - Parameter unreadable: Snapshots that exist but cannot be read; they
     ///   are removed only when named by ID.
-    package func decide(_ snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], unreadable: [SnapshotID] = []) throws -> Outcome {
+    /// A pure function of the snapshots and the options: no repository is read.
+    package static func decide(
+        _ snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], unreadable: [SnapshotID] = [], options: Options
+    ) throws -> Outcome {
         var outcome = Outcome()
         outcome.unreadable = unreadable
         if !options.references.isEmpty {
@@ -107,9 +114,25 @@ package struct SnapshotForget {
                 let found = try reference.resolve(in: snapshots)
                 removed[found.id] = found.manifest
             }
+            if !options.allowRemovingClean {
+                for protected in cleanSnapshotsToProtect(snapshots) where removed[protected.id] != nil {
+                    throw OperationError(
+                        .invalidArgument,
+                        "snapshot \(protected.id.shortHex) is the last clean snapshot before suspect snapshot \(protected.suspectID.shortHex) "
+                            + "(files that looked encrypted by ransomware): refusing to forget it; add --allow-removing-clean if you are sure"
+                    )
+                }
+            }
             let sorted = removed.map { (id: $0.key, manifest: $0.value) }.sorted { ($0.manifest.time, $0.id) > ($1.manifest.time, $1.id) }
             outcome.groups.append(Group(key: SnapshotGroupKey(), kept: [], removed: sorted))
             return outcome
+        }
+        // The clean snapshot before each suspect one stays, whatever the policy says.
+        var protected: [SnapshotID: SnapshotID] = [:]
+        if !options.allowRemovingClean {
+            for entry in cleanSnapshotsToProtect(snapshots) where protected[entry.id] == nil {
+                protected[entry.id] = entry.suspectID
+            }
         }
         let selected = options.filter.apply(to: snapshots)
         for (key, members) in options.grouping.groups(of: selected) {
@@ -122,11 +145,18 @@ package struct SnapshotForget {
                         + "to forget a whole group, name its snapshots by ID"
                 )
             }
-            outcome.groups.append(Group(
+            var group = Group(
                 key: key,
                 kept: result.kept.compactMap { kept in byID[kept.snapshot.id].map { (kept.snapshot.id, $0, kept.reasons) } },
                 removed: result.removed.compactMap { candidate in byID[candidate.id].map { (candidate.id, $0) } }
-            ))
+            )
+            for removed in group.removed {
+                guard let suspect = protected[removed.id] else { continue }
+                group.kept.append((removed.id, removed.manifest, [RetentionReason(rule: .lastCleanBefore(suspect))]))
+            }
+            group.removed.removeAll { protected[$0.id] != nil }
+            group.kept.sort { ($0.manifest.time, $0.id) > ($1.manifest.time, $1.id) }
+            outcome.groups.append(group)
         }
         return outcome
     }
