@@ -6,7 +6,7 @@ package enum ProcessEnvironment {
     /// given twice keeps its first value, as `getenv` does.
     package static var current: [String: String] {
         var result: [String: String] = [:]
-        guard var entry = environ else { return result }
+        var entry: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = environ
         while let pointer = entry.pointee {
             let text = String(cString: pointer)
             if let equals = text.firstIndex(of: "=") {

@@ -180,14 +180,14 @@ struct MirrorTests {
     func destinationChecks() async throws {
         let setup = try await Setup()
         let missing = setup.fixture.directory.appending("unplugged")
-        let error = try #require(throws: OperationError.self) { _ = try await RepositoryLocation(missing).openMirrorDestination(create: false) }
+        let error = try await #require(throws: OperationError.self) { _ = try await RepositoryLocation(missing).openMirrorDestination(create: false) }
         #expect(error.message.contains("--create"))
         #expect(!FileManager.default.fileExists(atPath: missing))
 
         let photos = setup.fixture.directory.appending("photos")
         try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: false)
         try "jpeg".write(toFile: photos + "/holiday.jpg", atomically: false, encoding: .utf8)
-        let refused = try #require(throws: OperationError.self) { _ = try await RepositoryLocation(photos).openMirrorDestination(create: true) }
+        let refused = try await #require(throws: OperationError.self) { _ = try await RepositoryLocation(photos).openMirrorDestination(create: true) }
         #expect(refused.message.contains("holiday.jpg"))
     }
 }

@@ -23,17 +23,21 @@ final class DelayingProxy: @unchecked Sendable {
 
     init(upstreamPort: Int) throws {
         self.upstreamPort = upstreamPort
-        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = Self.loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 64) == 0 && getsockname(listener, $0, &length) == 0
+                bind(fd, $0, length) == 0 && listen(fd, 64) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
-        guard ok else { throw SeaweedError("the proxy cannot listen") }
+        guard ok else {
+            close(fd)
+            throw SeaweedError("the proxy cannot listen")
+        }
+        listener = fd
         port = Int(UInt16(bigEndian: address.sin_port))
         let thread = Thread { [self] in acceptLoop() }
         thread.start()
@@ -69,8 +73,8 @@ final class DelayingProxy: @unchecked Sendable {
                 close(upstream)
                 continue
             }
-            var delay: Duration = .zero
-            if case .delay(let wait) = behaviour { delay = wait }
+            let delay: Duration
+            if case .delay(let wait) = behaviour { delay = wait } else { delay = .zero }
             let pumps = Mutex(2)
             for (from, to) in [(client, upstream), (upstream, client)] {
                 Thread {

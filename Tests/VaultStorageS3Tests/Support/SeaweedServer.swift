@@ -162,13 +162,8 @@ final class SeaweedServer: @unchecked Sendable {
             let started = Task {
                 let directory = NSTemporaryDirectory() + "vault-s3-tests-\(getpid())"
                 let server = try await SeaweedServer.start(directory: directory)
-                sharedForExit.withLock { $0 = server }
-                atexit {
-                    if let server = sharedForExit.withLock({ $0 }) {
-                        server.stop()
-                        try? FileManager.default.removeItem(atPath: server.directory)
-                    }
-                }
+                sharedSeaweedServerForExit.withLock { $0 = server }
+                atexit { stopSharedSeaweedServer() }
                 return server
             }
             task = started
@@ -177,7 +172,6 @@ final class SeaweedServer: @unchecked Sendable {
         return try await task.value
     }
 
-    private static let sharedForExit = Mutex<SeaweedServer?>(nil)
 
     // MARK: - Helpers
 
@@ -245,4 +239,15 @@ final class SeaweedServer: @unchecked Sendable {
 struct SeaweedError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The shared server, for the `atexit` handler (a C function pointer
+/// cannot capture it).
+private let sharedSeaweedServerForExit = Mutex<SeaweedServer?>(nil)
+
+private func stopSharedSeaweedServer() {
+    if let server = sharedSeaweedServerForExit.withLock({ $0 }) {
+        server.stop()
+        try? FileManager.default.removeItem(atPath: server.directory)
+    }
 }
