@@ -5,7 +5,7 @@ import VaultStorageTesting
 @testable import VaultStorageS3
 
 /// vault end to end on a real S3 server: the commands a user runs.
-@Suite("vault on S3")
+@Suite("vault on S3", .timeLimit(.minutes(5)))
 struct S3CommandTests {
     @Test("init, backup, incremental backup, restore bit-exact, verify --read-data, mirror both ways, repair from S3")
     func endToEnd() async throws {

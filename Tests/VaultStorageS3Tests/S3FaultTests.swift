@@ -7,7 +7,7 @@ import VaultStorageTesting
 
 /// Network and server faults: requests delayed past the timeout, dropped
 /// connections, and the server killed in the middle of a backup.
-@Suite("S3 faults", .serialized)
+@Suite("S3 faults", .serialized, .timeLimit(.minutes(5)))
 struct S3FaultTests {
     @Test("requests delayed past the timeout fail with a clear message after bounded retries; dropped connections too")
     func delaysAndDrops() async throws {

@@ -6,7 +6,7 @@ import VaultStorageTesting
 
 /// The storage conformance suite and the backend's own promises, against
 /// a real SeaweedFS server started by the tests.
-@Suite("S3 storage on SeaweedFS")
+@Suite("S3 storage on SeaweedFS", .timeLimit(.minutes(3)))
 struct S3StorageTests {
     /// A fresh, empty repository location on the shared server: a new
     /// prefix in a shared bucket.

@@ -73,16 +73,17 @@ final class SeaweedServer: @unchecked Sendable {
             "server", "-dir=\(directory)/data", "-s3", "-s3.port=\(ports.s3)", "-s3.config=\(directory)/identities.json",
             "-master.port=\(p[0])", "-master.port.grpc=\(p[1])", "-volume.port=\(p[2])", "-volume.port.grpc=\(p[3])",
             "-filer.port=\(p[4])", "-filer.port.grpc=\(p[5])", "-s3.port.grpc=\(p[6])",
-            "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-volume.max=0", "-master.volumeSizeLimitMB=64",
+            "-s3.port.iceberg=0", "-s3.port.lance=0", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-volume.max=0", "-master.volumeSizeLimitMB=64",
         ]
         // The watchdog: if the test process dies without stopping the
-        // server, the shell kills it.
+        // server, the shell stops it. (No traps or `wait`: a child of
+        // Foundation's Process may start with signals blocked.)
         let quoted = ([weed] + arguments).map { "'\($0)'" }.joined(separator: " ")
         let script = """
             \(quoted) >>'\(logPath)' 2>&1 &
             server=$!
-            trap 'kill -TERM $server 2>/dev/null; sleep 3; kill -KILL $server 2>/dev/null; exit 0' TERM
-            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1 & wait $!; done
+            echo $server >'\(directory)/server.pid'
+            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done
             kill -TERM $server 2>/dev/null; sleep 3; kill -KILL $server 2>/dev/null
             """
         let process = Process()
@@ -119,20 +120,28 @@ final class SeaweedServer: @unchecked Sendable {
 
     /// Kills the server at once (SIGKILL), as a crash or power cut would.
     func kill() {
-        guard let process, process.isRunning else { return }
-        let pid = process.processIdentifier
-        // The server is the shell's child; kill it first, then the shell.
-        _ = try? Self.run("/bin/sh", ["-c", "pkill -KILL -P \(pid) 2>/dev/null; true"])
-        Glibc.kill(pid, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
-        waitForPortsToClose()
+        terminate(grace: .zero)
     }
 
     /// Stops the server: SIGTERM, and SIGKILL after a 3 s grace period.
     func stop() {
-        guard let process, process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGTERM)
+        terminate(grace: .seconds(3))
+    }
+
+    private func terminate(grace: Duration) {
+        guard let process else { return }
+        if let text = try? String(contentsOfFile: directory + "/server.pid", encoding: .utf8),
+           let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 {
+            if grace > .zero {
+                Glibc.kill(pid, SIGTERM)
+                let deadline = ContinuousClock.now + grace
+                while ContinuousClock.now < deadline, Glibc.kill(pid, 0) == 0, Self.isListening(ports.s3) {
+                    usleep(100_000)
+                }
+            }
+            Glibc.kill(pid, SIGKILL)
+        }
+        Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
         waitForPortsToClose()
