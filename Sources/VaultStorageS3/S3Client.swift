@@ -132,6 +132,10 @@ enum S3HTTPClients {
                 connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency),
                 decompression: .disabled)
             configuration.httpVersion = .http1Only
+            // A refused connection fails the request at once; RetryingStorage
+            // decides about retrying (the pool would otherwise keep trying
+            // until the connect timeout, for every attempt).
+            configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             clients[key] = client
             return client

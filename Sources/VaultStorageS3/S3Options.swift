@@ -17,7 +17,7 @@ package struct S3Options: Sendable, Hashable {
     /// Creates options; the defaults suit a server across the internet.
     package init(
         concurrency: Int = 8, connectTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
-        requestTimeout: Duration = .seconds(600), maximumAttempts: Int = 5, initialRetryDelay: Duration = .milliseconds(200)
+        requestTimeout: Duration = .seconds(600), maximumAttempts: Int = 8, initialRetryDelay: Duration = .milliseconds(200)
     ) {
         self.concurrency = max(1, concurrency)
         self.connectTimeout = connectTimeout

@@ -56,6 +56,12 @@ struct S3FaultTests {
         let backend = S3Backend(environment: server.environment)
         let storage = try backend.open("\(server.endpoint)/\(bucket)")
 
+        let clock = ContinuousClock()
+        var phase = clock.now
+        func lap(_ what: String) {
+            print("serverKilledMidBackup: \(what) took \(clock.now - phase)")
+            phase = clock.now
+        }
         let process = try vault.start(["backup", "-r", repo, source], errorFile: scratch.appending("backup.err"))
         // Kill the server once the first packs are stored.
         var stored: [ObjectName] = []
@@ -64,8 +70,11 @@ struct S3FaultTests {
             if !stored.isEmpty { break }
             try await Task.sleep(for: .milliseconds(50))
         }
+        lap("backup until the first pack")
         server.kill()
+        lap("kill")
         process.waitUntilExit()
+        lap("the backup's exit")
         let finishedFirst = process.terminationStatus == 0
         if !finishedFirst {
             #expect(process.terminationStatus == 1)
@@ -78,8 +87,11 @@ struct S3FaultTests {
         #expect(down.standardError.hasPrefix("vault: ") && down.standardError.contains("cannot reach"), "\(down.standardError)")
         #expect(down.standardError.split(separator: "\n").count == 1)
 
+        lap("snapshots with the server down")
         try await server.restart()
+        lap("restart")
         let again = try vault.run(["backup", "-r", repo, "--json", source])
+        lap("second backup")
         #expect(again.status == 0, "\(again.standardError)")
         let after = Set(try await storage.listAll(.data).map(\.name))
         #expect(Set(stored).isSubset(of: after), "every pack stored before the kill is still there")

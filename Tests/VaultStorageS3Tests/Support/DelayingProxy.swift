@@ -2,9 +2,8 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// A loopback TCP proxy in front of the S3 server that delays each new
-/// connection's traffic, or closes connections at once, as a slow or
-/// broken network would.
+/// A loopback TCP proxy in front of the S3 server that delays traffic, or
+/// closes connections, as a slow or broken network would.
 final class DelayingProxy: @unchecked Sendable {
     enum Behaviour: Sendable {
         /// Forward at once.
@@ -73,12 +72,10 @@ final class DelayingProxy: @unchecked Sendable {
                 close(upstream)
                 continue
             }
-            let delay: Duration
-            if case .delay(let wait) = behaviour { delay = wait } else { delay = .zero }
             let pumps = Mutex(2)
             for (from, to) in [(client, upstream), (upstream, client)] {
-                Thread {
-                    Self.pump(from: from, to: to, delay: delay)
+                Thread { [self] in
+                    pump(from: from, to: to)
                     shutdown(to, Int32(SHUT_WR))
                     if pumps.withLock({ $0 -= 1; return $0 }) == 0 {
                         close(client)
@@ -89,12 +86,20 @@ final class DelayingProxy: @unchecked Sendable {
         }
     }
 
-    private static func pump(from: Int32, to: Int32, delay: Duration) {
+    /// Copies bytes until either side closes; the behaviour is read again
+    /// for every chunk, so connections already open change too.
+    private func pump(from: Int32, to: Int32) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
             guard count > 0 else { return }
-            if delay > .zero {
+            switch behaviour.withLock({ $0 }) {
+            case .pass:
+                break
+            case .drop:
+                shutdown(from, Int32(SHUT_RDWR))
+                return
+            case .delay(let delay):
                 let (seconds, attoseconds) = delay.components
                 usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
             }

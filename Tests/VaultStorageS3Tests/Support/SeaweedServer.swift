@@ -96,8 +96,9 @@ final class SeaweedServer: @unchecked Sendable {
         try await waitUntilReady()
     }
 
-    /// Waits until a signed request succeeds: a bucket listing answers 200
-    /// or NoSuchBucket.
+    /// Waits until signed requests succeed: a bucket is there, and an
+    /// object can be stored and read (after a restart, listings work some
+    /// seconds before reads do).
     private func waitUntilReady() async throws {
         let backend = S3Backend(environment: environment, options: S3Options(connectTimeout: .seconds(2), idleTimeout: .seconds(5), requestTimeout: .seconds(5), maximumAttempts: 1))
         let deadline = ContinuousClock.now + .seconds(90)
@@ -107,7 +108,7 @@ final class SeaweedServer: @unchecked Sendable {
                 throw SeaweedError("SeaweedFS exited while starting: \(logTail())")
             }
             do {
-                _ = try await backend.inspect("\(endpoint)/readiness-probe")
+                try await Self.probe(backend, address: "\(endpoint)/readiness-probe")
                 return
             } catch {
                 lastError = error.message
@@ -116,6 +117,20 @@ final class SeaweedServer: @unchecked Sendable {
         }
         stop()
         throw SeaweedError("SeaweedFS did not accept signed requests within 90 s (\(lastError)): \(logTail())")
+    }
+
+    private static func probe(_ backend: S3Backend, address: String) async throws(StorageError) {
+        if try await backend.inspect(address) == .missing {
+            _ = try await backend.create(address)
+        }
+        let storage = try backend.raw(address)
+        let name = try ObjectName(kind: .locks, name: "probe")
+        do {
+            try await storage.put([1], as: name)
+        } catch where error.code == .alreadyExists {
+            // Stored before a restart.
+        }
+        _ = try await storage.get(name)
     }
 
     /// Kills the server at once (SIGKILL), as a crash or power cut would.
