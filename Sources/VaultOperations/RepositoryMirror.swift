@@ -207,7 +207,9 @@ package struct RepositoryMirror {
                     return (name, Int64(bytes.count), true)
                 }
             }
-            while next < batch.count, next < options.parallelism {
+            // An object store wants more requests in flight than a disk.
+            let parallelism = max(options.parallelism, min(source.capabilities.preferredConcurrency, destination.capabilities.preferredConcurrency))
+            while next < batch.count, next < parallelism {
                 start(&group)
             }
             while let (name, size, copied) = try await group.next() {
