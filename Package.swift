@@ -26,6 +26,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CLibdeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
@@ -35,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CLinuxShims"),
 
         // Leaf modules: they import nothing of ours.
-        .target(name: "VaultCodecs", dependencies: ["CZlib", "COpenSSL"]),
+        .target(name: "VaultCodecs", dependencies: ["CZlib", "CLibdeflate", "COpenSSL"]),
         .target(name: "VaultChunker"),
         .target(name: "VaultPOSIX", dependencies: ["CLinuxShims"]),
 
@@ -55,6 +60,13 @@ let package = Package(
             name: "vault",
             dependencies: ["VaultOperations", "VaultRepository", "VaultStorage", "VaultChunker", "VaultCodecs", argumentParser]
         ),
+
+        // Fuzzing (scripts/fuzz, docs/reliability.md): the parsers' entry points, and
+        // a libFuzzer binary when built with -sanitize=fuzzer and -DFUZZING (else it replays files).
+        .target(name: "VaultFuzzTargets", dependencies: ["VaultRepository", "VaultOperations", "VaultCodecs"]),
+        .systemLibrary(name: "CLibFuzzer"),
+        .executableTarget(name: "vault-fuzz", dependencies: ["VaultFuzzTargets", "CLibFuzzer"]),
+        .testTarget(name: "VaultFuzzTests", dependencies: ["VaultFuzzTargets"]),
 
         // Helpers every test target shares (seeded data).
         .target(name: "VaultTestSupport", path: "Tests/VaultTestSupport"),

@@ -47,6 +47,12 @@ package struct Backup {
         }
     }
 
+    /// The parent-selection note and the repository notes as one line, or `nil`.
+    private static func note(_ selection: String?, _ repository: [String]) -> String? {
+        let clauses = [selection].compactMap { $0 } + repository
+        return clauses.isEmpty ? nil : clauses.joined(separator: "; ")
+    }
+
     private func run(stream: StandardInputSource?, started: Timestamp, lock: inout RepositoryLock) async throws -> BackupResult {
         let workingDirectory = try FileSystem.currentDirectory().bytes
         let sources = SourcePaths(stream.map { ["/" + $0.fileName] } ?? options.paths, workingDirectory: workingDirectory)
@@ -61,7 +67,8 @@ package struct Backup {
         }
         let snapshots = try await repository.snapshots()
         let selection = ParentSelection(requested: options.kind, snapshots: snapshots, host: options.host, paths: sources.strings)
-        let index = try await repository.loadIndex().chunks
+        let prepared = try await BackupIndex.prepare(repository)
+        let index = prepared.chunks
         let parentRoot: Tree? = if let parent = selection.parent {
             try? await repository.loadTree(parent.manifest.tree, index: index)
         } else {
@@ -90,15 +97,17 @@ package struct Backup {
         }
         var summary = archiver.summary
         summary.bytesAdded = archiver.writer.bytesAdded
-        let manifest = SnapshotManifest(
+        var manifest = SnapshotManifest(
             time: started, host: options.host, user: HostIdentity.userName, paths: sources.strings, tags: options.tags,
             kind: selection.kind, parent: selection.parent?.id, base: selection.kind == .full ? nil : selection.base,
-            tree: root, incomplete: archiver.warnings.contains { $0.kind == .unreadable }, summary: summary, program: Self.program
+            tree: root, incomplete: archiver.warnings.contains { $0.kind.makesSnapshotIncomplete }, summary: summary, program: Self.program
         )
+        let alarm = archiver.ransomwareAlarm(snapshots: snapshots, host: options.host, paths: sources.strings, time: started)
+        manifest.suspect = alarm?.suspicion
         let id = try await repository.saveSnapshot(manifest)
         return BackupResult(
-            snapshotID: id, manifest: manifest, requestedKind: options.kind, note: selection.note, warnings: archiver.warnings,
-            elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds
+            snapshotID: id, manifest: manifest, requestedKind: options.kind, note: Self.note(selection.note, prepared.notes), warnings: archiver.warnings,
+            elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds, ransomwareAlarm: alarm
         )
     }
 }

@@ -45,6 +45,8 @@ final class BackupArchiver {
     /// The lock the backup holds; refreshed as the backup goes, so others do not take it for stale.
     private(set) var lock: RepositoryLock
     private var rootDevices: [UInt64] = []
+    /// What the ransomware check has seen (BackupArchiver+Ransomware.swift).
+    var ransomware = RansomwareTracking()
 
     /// The first line of a cache directory tag (https://bford.info/cachedir/).
     static let cacheTagSignature = Array("Signature: 8a477f597d28d172789f06886806bc55".utf8)
@@ -130,7 +132,7 @@ final class BackupArchiver {
     private func add(_ tree: Tree, group: inout PipelineGroup) async throws -> Digest256 {
         let plaintext = tree.encoded()
         let id = repository.identifier.id(of: plaintext)
-        if writer.reserve(id) {
+        if writer.reserve(.tree(id)) {
             try await submit(plaintext, id: id, type: .tree, group: &group)
         }
         return id
@@ -260,6 +262,7 @@ final class BackupArchiver {
         for (name, removed) in parentNodes where !names.contains(name) {
             summary.filesRemoved += try await countFiles(removed)
         }
+        noteDirectoryFinished(path, removed: parentNodes.lazy.filter { !names.contains($0.key) }.map(\.value))
         return try await add(try Tree(nodes: nodes), group: &group)
     }
 
@@ -271,9 +274,9 @@ final class BackupArchiver {
         var node = makeNode(name: name, path: path, status: status)
         progress.currentPath = String(decoding: path, as: UTF8.self)
         if let parent, parent.type == .file {
-            if reusesUnchangedFiles, Self.isUnchanged(parent, status), parent.content.allSatisfy({ writer.contains($0) }) {
+            if reusesUnchangedFiles, Self.isUnchanged(parent, status), parent.content.allSatisfy({ writer.contains(.data($0)) }) {
                 node.content = parent.content
-                node.flags = parent.flags
+                node.flags.formUnion(parent.flags)
                 summary.filesUnchanged += 1
                 summary.bytesTotal += Int64(node.size)
                 progress.bytesProcessed += Int64(node.size)
@@ -311,8 +314,7 @@ final class BackupArchiver {
                 let stable = after.size == Int64(length) && after.modificationTime == before.modificationTime
                     && after.changeTime == before.changeTime
                 if stable {
-                    node.mtime = Self.timestamp(after.modificationTime)
-                    node.ctime = Self.timestamp(after.changeTime)
+                    setTimes(of: &node, path: path, from: after)
                     break
                 }
                 if attempt == 1 {
@@ -324,6 +326,7 @@ final class BackupArchiver {
                 return nil
             }
         }
+        noteFileRead(path: path, node: node, parent: parent)
         progress.filesRead += 1
         summary.bytesTotal += Int64(node.size)
         reportIfDue()
@@ -341,9 +344,10 @@ final class BackupArchiver {
             try interrupt.check()
             let next: (id: Digest256, copy: [UInt8]?, count: Int)?
             do {
-                next = try stream.next { bytes, _ in
+                next = try stream.next { bytes, offset in
+                    if offset == 0 { noteFirstChunk(bytes, of: path) }
                     let id = repository.identifier.id(of: bytes)
-                    return (id, writer.reserve(id) ? Array(bytes) : nil, bytes.count)
+                    return (id, writer.reserve(.data(id)) ? Array(bytes) : nil, bytes.count)
                 }
             } catch let error as SystemError {
                 throw error
@@ -377,12 +381,16 @@ final class BackupArchiver {
         node.ctime = node.mtime
         var content: [Digest256] = []
         var length = 0
-        var stream = ChunkStream(chunker: repository.chunker, source: source.read)
+        // Once interrupted, the input ends: the chunks already read (up to
+        // the chunker's whole buffer) are stored, then the interruption is
+        // thrown, and `finish` indexes them.
+        let read = source.read
+        let interrupt = self.interrupt
+        var stream = ChunkStream(chunker: repository.chunker) { buffer in interrupt.isRaised ? 0 : try read(buffer) }
         while true {
-            try interrupt.check()
             let next: (id: Digest256, copy: [UInt8]?, count: Int)? = try stream.next { bytes, _ in
                 let id = repository.identifier.id(of: bytes)
-                return (id, writer.reserve(id) ? Array(bytes) : nil, bytes.count)
+                return (id, writer.reserve(.data(id)) ? Array(bytes) : nil, bytes.count)
             }
             guard let next else { break }
             content.append(next.id)
@@ -394,6 +402,7 @@ final class BackupArchiver {
             }
             reportIfDue()
         }
+        try interrupt.check()
         node.content = content
         node.size = UInt64(length)
         summary.filesNew = 1
@@ -422,8 +431,7 @@ final class BackupArchiver {
         node.gid = status.groupID
         node.user = accounts.userName(status.userID)
         node.group = accounts.groupName(status.groupID)
-        node.mtime = Self.timestamp(status.modificationTime)
-        node.ctime = Self.timestamp(status.changeTime)
+        setTimes(of: &node, path: path, from: status)
         node.size = type == .file ? UInt64(max(0, status.size)) : 0
         node.inode = status.inode
         node.device = status.device
@@ -431,16 +439,57 @@ final class BackupArchiver {
         if type == .characterDevice || type == .blockDevice {
             node.rdev = status.specialDevice
         }
-        if let attributes = try? FileSystem.extendedAttributes(of: FilePath(bytes: path)) {
+        do {
+            let attributes = try FileSystem.extendedAttributes(of: FilePath(bytes: path))
             node.xattrs = attributes.map { ExtendedAttribute(name: $0.name, value: $0.value) }
+        } catch {
+            // The entry is kept without them, and the snapshot is incomplete.
+            warn(.unreadable, path, "extended attributes could not be read: \(error.code)")
         }
         return node
     }
 
+    /// Records a file's modification and status change times. A time the
+    /// format cannot hold (before 1677-09-21 or after 2262-04-11) is
+    /// stored as the nearest one it holds; the node is flagged, and the
+    /// warning makes the snapshot incomplete.
+    private func setTimes(of node: inout TreeNode, path: [UInt8], from status: FileStatus) {
+        let modification = Self.timestamp(status.modificationTime)
+        let change = Self.timestamp(status.changeTime)
+        node.mtime = modification.timestamp
+        node.ctime = change.timestamp
+        if modification.isExact && change.isExact {
+            node.flags.remove(.timeClamped)
+            return
+        }
+        guard !node.flags.contains(.timeClamped) else { return }  // warned already
+        node.flags.insert(.timeClamped)
+        let time = modification.isExact ? status.changeTime : status.modificationTime
+        let stored = modification.isExact ? change.timestamp : modification.timestamp
+        warn(
+            .metadataInexact, path,
+            "its \(modification.isExact ? "status change" : "modification") time \(Self.describe(time)) is outside "
+                + "what a snapshot holds (\(Timestamp.earliest) to \(Timestamp.latest)); stored as \(stored)"
+        )
+    }
+
+    /// A file time for messages: RFC 3339 when it fits in a timestamp, else seconds since the epoch.
+    private static func describe(_ time: FileTime) -> String {
+        var seconds = time_t(time.seconds)
+        var parts = tm()
+        guard gmtime_r(&seconds, &parts) != nil else { return "\(time.seconds) s since 1970" }
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))Z"
+    }
+
     /// Whether a file's metadata says its contents are those the parent recorded.
     static func isUnchanged(_ parent: TreeNode, _ status: FileStatus) -> Bool {
-        parent.size == UInt64(max(0, status.size)) && parent.mtime == timestamp(status.modificationTime)
-            && parent.ctime == timestamp(status.changeTime) && parent.inode == status.inode && parent.device == status.device
+        parent.size == UInt64(max(0, status.size)) && parent.mtime == timestamp(status.modificationTime).timestamp
+            && parent.ctime == timestamp(status.changeTime).timestamp && parent.inode == status.inode && parent.device == status.device
             && !parent.flags.contains(.changedWhileReading)
     }
 
@@ -486,13 +535,9 @@ final class BackupArchiver {
         path.last == UInt8(ascii: "/") ? path + name : path + [UInt8(ascii: "/")] + name
     }
 
-    static func timestamp(_ time: FileTime) -> Timestamp {
-        let (product, overflow) = time.seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow {
-            return Timestamp(nanoseconds: time.seconds < 0 ? .min : .max)
-        }
-        let (sum, sumOverflow) = product.addingReportingOverflow(Int64(time.nanoseconds))
-        return Timestamp(nanoseconds: sumOverflow ? .max : sum)
+    /// A file time as a snapshot stores it: exact, or clamped to the nearest time the format holds.
+    static func timestamp(_ time: FileTime) -> (timestamp: Timestamp, isExact: Bool) {
+        Timestamp.clamping(seconds: time.seconds, nanoseconds: Int64(time.nanoseconds))
     }
 
     private func record(_ error: SystemError, _ path: [UInt8]) {

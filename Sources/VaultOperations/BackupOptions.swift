@@ -17,6 +17,8 @@ package struct BackupOptions: Sendable {
     package var excludeCaches = false
     /// Do not cross into other file systems below each path.
     package var oneFileSystem = false
+    /// When a snapshot counts as suspect of capturing a ransomware attack; `nil` turns the check off.
+    package var ransomwareThreshold: RansomwareThreshold? = .default
 
     /// Creates options for backing up `paths`.
     package init(paths: [String]) {
@@ -40,9 +42,18 @@ package struct StandardInputSource: Sendable {
 
 extension StandardInputSource {
     /// This process's standard input as the file `fileName`.
-    package static func standardInput(fileName: String) -> StandardInputSource {
+    ///
+    /// While no input comes (a producer that pauses, a pipe held open),
+    /// the read wakes every tenth of a second to look at `interrupt`: once
+    /// it is raised the input ends (0), so that a Ctrl-C ends the backup
+    /// at once, keeping what was read.
+    package static func standardInput(fileName: String, interrupt: InterruptFlag = InterruptFlag()) -> StandardInputSource {
         StandardInputSource(fileName: fileName) { buffer in
-            try FileDescriptor(rawValue: 0).read(into: buffer)
+            let input = FileDescriptor(rawValue: 0)
+            while try !input.waitForInput(milliseconds: 100) {
+                if interrupt.isRaised { return 0 }
+            }
+            return try input.readSome(into: buffer)
         }
     }
 }

@@ -30,6 +30,15 @@ package struct BackupWarning: Sendable, Hashable {
         case vanished
         /// The file kept changing while it was read: stored as read, and flagged.
         case changedWhileReading
+        /// Some metadata could not be stored exactly (a time outside the
+        /// format's range): stored as near as the format allows, flagged,
+        /// and the snapshot is incomplete.
+        case metadataInexact
+
+        /// Whether a warning of this kind makes the snapshot incomplete.
+        package var makesSnapshotIncomplete: Bool {
+            self == .unreadable || self == .metadataInexact
+        }
     }
 
     /// What happened.
@@ -45,6 +54,7 @@ package struct BackupWarning: Sendable, Hashable {
         case .unreadable: "\(path): \(reason)"
         case .vanished: "\(path): vanished while the backup ran: \(reason)"
         case .changedWhileReading: "\(path): changed while it was read; stored as read"
+        case .metadataInexact: "\(path): \(reason)"
         }
     }
 }
@@ -52,7 +62,7 @@ package struct BackupWarning: Sendable, Hashable {
 /// The outcome of a backup.
 package struct BackupResult: Sendable {
     /// The new snapshot's ID.
-    package var snapshotID: Digest256
+    package var snapshotID: SnapshotID
     /// The new snapshot.
     package var manifest: SnapshotManifest
     /// The kind asked for (the manifest says what it became).
@@ -63,4 +73,6 @@ package struct BackupResult: Sendable {
     package var warnings: [BackupWarning]
     /// How long the backup took, in nanoseconds.
     package var elapsedNanoseconds: Int64
+    /// Set when the snapshot is suspect of capturing a ransomware attack.
+    package var ransomwareAlarm: RansomwareAlarm? = nil
 }

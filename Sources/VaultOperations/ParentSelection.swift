@@ -8,9 +8,9 @@ struct ParentSelection {
     var kind: SnapshotKind
     /// The snapshot whose unchanged files are reused (incremental,
     /// differential), or used only to count changes (full).
-    var parent: (id: Digest256, manifest: SnapshotManifest)?
+    var parent: (id: SnapshotID, manifest: SnapshotManifest)?
     /// The last full snapshot of the same host and paths.
-    var base: Digest256?
+    var base: SnapshotID?
     /// Whether unchanged files are taken from the parent without reading them.
     var reusesUnchangedFiles: Bool
     /// Why the kind differs from the one asked for, if it does.
@@ -23,7 +23,7 @@ struct ParentSelection {
     ///   - snapshots: Every snapshot, oldest first.
     ///   - host: This backup's host.
     ///   - paths: This backup's normalized paths.
-    init(requested: SnapshotKind, snapshots: [(id: Digest256, manifest: SnapshotManifest)], host: String, paths: [String]) {
+    init(requested: SnapshotKind, snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], host: String, paths: [String]) {
         let sortedPaths = paths.sorted()
         let related = snapshots.filter { $0.manifest.host == host && $0.manifest.paths.sorted() == sortedPaths }
         let latest = related.last

@@ -40,6 +40,9 @@ package struct RepositoryMirror {
         package var damagedInSource: [ObjectName] = []
         /// Objects already present in both.
         package var unchanged = 0
+        /// Objects only the destination has, per kind, left in place
+        /// because ``Options/delete`` was not given.
+        package var extra: [ObjectKind: Int] = [:]
 
         /// An empty summary.
         package init() {}
@@ -48,6 +51,8 @@ package struct RepositoryMirror {
         package var totalCopied: Int { copied.values.reduce(0, +) }
         /// Objects removed, all kinds.
         package var totalDeleted: Int { deleted.values.reduce(0, +) }
+        /// Objects only the destination has and that were left, all kinds.
+        package var totalExtra: Int { extra.values.reduce(0, +) }
     }
 
     /// Progress of a mirror run.
@@ -157,13 +162,17 @@ package struct RepositoryMirror {
             }
         }
 
-        if options.delete {
-            var removals: [ObjectName] = []
-            for kind in Self.copyOrder.reversed() where kind != .config {
-                for name in destinationObjects[kind, default: [:]].keys.sorted() where sourceObjects[kind]?[name] == nil {
-                    removals.append(try! ObjectName(kind: kind, name: name))
-                }
+        var removals: [ObjectName] = []
+        for kind in Self.copyOrder.reversed() where kind != .config {
+            for name in destinationObjects[kind, default: [:]].keys.sorted() where sourceObjects[kind]?[name] == nil {
+                removals.append(try! ObjectName(kind: kind, name: name))
             }
+        }
+        if !options.delete {
+            for name in removals {
+                summary.extra[name.kind, default: 0] += 1
+            }
+        } else {
             if !removals.isEmpty {
                 try await beforeDeleting()
                 for name in removals {

@@ -23,11 +23,11 @@ package struct RepositoryStatistics {
         /// Nothing counted.
         package init() {}
 
-        mutating func add(_ other: RestoreSize) {
+        mutating func add(_ other: RestoreSize) throws(RepositoryError) {
             files += other.files
             directories += other.directories
             others += other.others
-            totalSize += other.totalSize
+            totalSize = try RepositoryStatistics.sum(totalSize, other.totalSize)
         }
     }
 
@@ -74,24 +74,48 @@ package struct RepositoryStatistics {
         /// The blobs' stored sizes added up.
         package var storedSize: Int64 = 0
 
-        /// The totals of a loaded index.
+        /// The totals of a loaded index. Sizes the index claims are only
+        /// added up, so a forged index cannot make them overflow: a total
+        /// stops at `Int64.max`.
         package init(_ index: Repository.LoadedIndex) {
             packs = index.packSizes.count
-            packSize = index.packSizes.values.reduce(0, +)
+            packSize = index.packSizes.values.reduce(0, Self.saturatingSum)
             for (_, location) in index.chunks {
                 switch location.type {
                 case .data: dataBlobs += 1
                 case .tree: treeBlobs += 1
                 }
-                rawSize += Int64(location.rawLength)
-                storedSize += Int64(location.length)
+                rawSize = Self.saturatingSum(rawSize, Int64(location.rawLength))
+                storedSize = Self.saturatingSum(storedSize, Int64(location.length))
             }
+        }
+
+        private static func saturatingSum(_ total: Int64, _ size: Int64) -> Int64 {
+            let (sum, overflow) = total.addingReportingOverflow(size)
+            return overflow ? (size < 0 ? .min : .max) : sum
         }
 
         /// Plaintext size over stored size, or `nil` when nothing is stored.
         package var compressionRatio: Double? {
             storedSize > 0 ? Double(rawSize) / Double(storedSize) : nil
         }
+    }
+
+    /// Adds a file's size to a total; a total past `Int64.max` (8 EiB) can
+    /// only come from damaged or forged trees and is an error, not a trap.
+    static func sum(_ total: Int64, _ size: UInt64, in tree: Digest256) throws(RepositoryError) -> Int64 {
+        guard let size = Int64(exactly: size), case let (sum, false) = total.addingReportingOverflow(size) else {
+            throw RepositoryError(.damaged, "tree \(tree.shortHex) is damaged: its file sizes add up to more than 8 EiB")
+        }
+        return sum
+    }
+
+    /// Adds two totals, failing past `Int64.max` as ``sum(_:_:in:)`` does.
+    static func sum(_ total: Int64, _ other: Int64) throws(RepositoryError) -> Int64 {
+        guard case let (sum, false) = total.addingReportingOverflow(other) else {
+            throw RepositoryError(.damaged, "the snapshots' file sizes add up to more than 8 EiB: some tree is damaged")
+        }
+        return sum
     }
 
     /// Where trees are read from.
@@ -115,7 +139,7 @@ package struct RepositoryStatistics {
         var memo: [Digest256: RestoreSize] = [:]
         for root in roots {
             var hardLinks = Set<HardLink>()
-            total.add(try await count(tree: root, hardLinks: &hardLinks, memo: &memo).size)
+            try total.add(try await count(tree: root, hardLinks: &hardLinks, memo: &memo).size)
             total.snapshots += 1
         }
         return total
@@ -142,16 +166,16 @@ package struct RepositoryStatistics {
                 if node.links > 1 {
                     hasHardLinks = true
                     if hardLinks.insert(HardLink(device: node.device, inode: node.inode)).inserted {
-                        size.totalSize += Int64(node.size)
+                        size.totalSize = try Self.sum(size.totalSize, node.size, in: id)
                     }
                 } else {
-                    size.totalSize += Int64(node.size)
+                    size.totalSize = try Self.sum(size.totalSize, node.size, in: id)
                 }
             case .directory:
                 size.directories += 1
                 if let subtree = node.subtree {
                     let below = try await count(tree: subtree, hardLinks: &hardLinks, memo: &memo)
-                    size.add(below.size)
+                    try size.add(below.size)
                     hasHardLinks = hasHardLinks || below.hasHardLinks
                 }
             case .symlink, .fifo, .socket, .characterDevice, .blockDevice:
@@ -188,13 +212,15 @@ package struct RepositoryStatistics {
         }
         for id in visitedTrees {
             // loadTree found every visited tree in the index.
-            let location = trees.index.location(of: id)!
+            guard let location = trees.index.location(of: .tree(id)) else {
+                throw RepositoryError(.damaged, "tree \(id.shortHex) is missing from the index")
+            }
             result.treeBlobs += 1
             result.rawSize += Int64(location.rawLength)
             result.storedSize += Int64(location.length)
         }
         for id in dataBlobs {
-            guard let location = trees.index.location(of: id) else {
+            guard let location = trees.index.location(of: .data(id)) else {
                 result.missingBlobs += 1
                 continue
             }

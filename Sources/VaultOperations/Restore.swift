@@ -8,12 +8,15 @@ import VaultRepository
 /// (`/home/ada/x` becomes `TARGET/home/ada/x`); with `ID:PATH` the contents
 /// of `PATH` go straight into the target. The restore runs in phases:
 ///
-/// 1. Walk the snapshot's trees beside the target: create directories,
-///    symbolic links and special files, plan the regular files.
-/// 2. Write the files' contents, reading each pack once (``RestoreContentWriter``).
-/// 3. Link the further names of hard-linked files.
-/// 4. With `--verify`, read the files back and check every chunk.
-/// 5. Set the directories' metadata, deepest first.
+/// 1. Walk the snapshot's trees beside the target and plan, changing
+///    nothing (``RestorePlanner``, ``RestorePlan``). With `--dry-run` the
+///    restore stops here and returns the plan's ``RestorePreview``.
+/// 2. Remove what the plan says must go (``RestoreClearing``).
+/// 3. Create the directories, symbolic links and special files, and write
+///    the files' contents, reading each pack once (``RestoreContentWriter``).
+/// 4. Link the further names of hard-linked files.
+/// 5. With `--verify`, read the files back and check every chunk.
+/// 6. Set the directories' metadata, deepest first.
 ///
 /// A problem with one entry is reported and the restore goes on; the
 /// result lists them all.
@@ -66,14 +69,14 @@ package struct Restore {
         init(_ lock: RepositoryLock) { self.lock = lock }
     }
 
-    private func run(id: Digest256, manifest: SnapshotManifest, started: Timestamp, lock: LockHolder) async throws -> RestoreResult {
-        let index = try await repository.loadIndex().chunks
+    private func run(id: SnapshotID, manifest: SnapshotManifest, started: Timestamp, lock: LockHolder) async throws -> RestoreResult {
+        let index = try await repository.loadIndex(checkingPacks: true).chunks
         let path = options.snapshot.path ?? [UInt8(ascii: "/")]
         guard let node = try await repository.node(at: path, root: manifest.tree, index: index) else {
             throw OperationError(.invalidArgument, "snapshot \(id.shortHex) has no \(String(decoding: path, as: UTF8.self))")
         }
         let descriptorLimit = FileSystem.raiseOpenFileLimit()
-        let target = try RestoreTarget(path: options.target)
+        let target = try RestoreTarget(path: options.target, creating: !options.isDryRun)
         let report = RestoreReport()
         let metadata = RestoreMetadata()
 
@@ -84,6 +87,14 @@ package struct Restore {
         try await planner.plan(node, at: path)
         let plan = planner.plan
         let directories = planner.cache.directories
+        if options.isDryRun {
+            return RestoreResult(
+                snapshotID: id, manifest: manifest, target: options.target, summary: report.summary,
+                problems: report.problems.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) },
+                verification: nil, preview: plan.preview(planner.cache),
+                elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds)
+        }
+        RestoreClearing(cache: planner.cache, report: report).remove(plan.removals)
 
         let writer = RestoreContentWriter(
             plan: plan, repository: repository, directories: directories, metadata: metadata, interrupt: interrupt,
@@ -101,6 +112,7 @@ package struct Restore {
             metadata: metadata, overwrite: options.overwrite)
         let files = writer.files
         finishing.makeLinks(plan.links, files: files)
+        finishing.resetTimes(of: plan.unchangedLinks)
 
         var verification: RestoreVerification?
         if options.verifies {
@@ -119,14 +131,14 @@ package struct Restore {
         return RestoreResult(
             snapshotID: id, manifest: manifest, target: options.target, summary: report.summary,
             problems: report.problems.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) },
-            verification: verification, elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds
+            verification: verification, preview: nil, elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds
         )
     }
 
     private func verifierItem(_ directory: Int, _ name: [UInt8], _ node: TreeNode, index: ChunkIndex) -> RestoreVerifier.Item {
         RestoreVerifier.Item(
             directory: directory, name: name,
-            chunks: node.content.map { RestoreVerifier.Chunk(id: $0, length: Int(index.location(of: $0)?.rawLength ?? 0)) }
+            chunks: node.content.map { RestoreVerifier.Chunk(id: $0, length: Int(index.location(of: .data($0))?.rawLength ?? 0)) }
         )
     }
 }

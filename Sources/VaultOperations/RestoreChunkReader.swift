@@ -14,7 +14,7 @@ struct RestorePackRead: Sendable {
     }
 
     /// The pack.
-    var pack: Digest256
+    var pack: PackID
     /// Where the range starts in the pack.
     var start: Int64
     /// Where it ends.
@@ -43,7 +43,7 @@ struct RestorePackRead: Sendable {
         _ chunks: [(id: Digest256, location: BlobLocation, firstFile: Int32)], maximumGap: Int64 = 256 * 1024,
         maximumLength: Int64 = 4 * 1024 * 1024
     ) -> [RestorePackRead] {
-        var byPack: [Digest256: (firstFile: Int32, blobs: [Blob])] = [:]
+        var byPack: [PackID: (firstFile: Int32, blobs: [Blob])] = [:]
         for chunk in chunks {
             let blob = Blob(id: chunk.id, offset: Int64(chunk.location.offset), length: Int(chunk.location.length), rawLength: Int(chunk.location.rawLength))
             if var entry = byPack.removeValue(forKey: chunk.location.pack) {
@@ -90,7 +90,8 @@ struct RestorePackRead: Sendable {
             let failure = RepositoryError(.damaged, "pack \(pack.shortHex): the storage returned \(bytes.count) of \(end - start) bytes asked for")
             return blobs.map { Decoded(id: $0.id, result: .failure(failure), isAllZero: false) }
         }
-        var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier)
+        // File contents are data blobs: none may claim more than a chunk (memory on crafted input).
+        var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier, maximumRawLength: repository.config.chunker.maxSize)
         var decoded: [Decoded] = []
         decoded.reserveCapacity(blobs.count)
         bytes.withUnsafeBytes { buffer in

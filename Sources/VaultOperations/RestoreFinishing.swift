@@ -66,7 +66,7 @@ struct RestoreFinishing {
                     }
                 }
                 do {
-                    try FileSystem.rename(temporary, relativeTo: directory, to: name, relativeTo: directory)
+                    try RestoreTarget.moveIntoPlace(temporary, as: link.name, in: directory)
                 } catch {
                     try? FileSystem.removeFile(temporary, relativeTo: directory)
                     throw error
@@ -74,6 +74,18 @@ struct RestoreFinishing {
                 report.summary.hardLinks += 1
             } catch {
                 report.problem(path, "cannot make the hard link: \(error.operation): \(error.code)")
+            }
+        }
+    }
+
+    /// Sets the times of symbolic links found already in place back to the
+    /// snapshot's: reading a link to compare it changed its access time.
+    func resetTimes(of links: [RestorePlan.UnchangedFile]) {
+        for link in links {
+            cache.trim()
+            let time = RestoreMetadata.fileTime(link.node.mtime)
+            if let directory = try? cache.descriptor(of: link.directory) {
+                try? FileSystem.setTimes(of: FilePath(bytes: link.name), access: time, modification: time, relativeTo: directory)
             }
         }
     }

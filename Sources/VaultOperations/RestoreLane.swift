@@ -22,8 +22,9 @@ enum RestoreLaneWork: Sendable {
 /// files, the slow part of a restore, runs on every core.
 ///
 /// A file is created with `O_EXCL | O_NOFOLLOW`, written at its offsets,
-/// and when its last chunk is in: sized (a hole where all-zero chunks were
-/// not written) and given its metadata, the modification time last. Where
+/// and when its last chunk is in: sized (a hole where all-zero chunks, and
+/// whole blocks of zeros inside other chunks, were not written) and given
+/// its metadata, the modification time last. Where
 /// an entry may already stand (a directory that existed before the
 /// restore), the file is written under a temporary name and renamed into
 /// place when complete, so an interrupted restore never leaves a partial
@@ -94,9 +95,10 @@ final class RestoreLane: @unchecked Sendable {
         guard files[index].state != .failed, let descriptor = open(index) else { return }
         if !isAllZero {
             var failure: SystemError?
+            var written: (bytes: Int64, end: Int64) = (0, 0)
             bytes.withUnsafeBytes { buffer in
                 do throws(SystemError) {
-                    try descriptor.writeAll(toAbsoluteOffset: offset, buffer)
+                    written = try Self.writeSparsely(buffer, at: offset, to: descriptor)
                 } catch {
                     failure = error
                 }
@@ -105,13 +107,56 @@ final class RestoreLane: @unchecked Sendable {
                 fail(index, "cannot write: \(failure.code)")
                 return
             }
-            report.summary.bytesWritten += Int64(bytes.count)
-            files[index].writtenEnd = max(files[index].writtenEnd, offset + Int64(bytes.count))
+            report.summary.bytesWritten += written.bytes
+            files[index].writtenEnd = max(files[index].writtenEnd, written.end)
         }
         files[index].remaining -= 1
         if files[index].remaining == 0 {
             finish(index)
         }
+    }
+
+    /// The file-system block size assumed for holes: a run of zeros that
+    /// covers whole blocks of this size (at offsets in the file that are
+    /// multiples of it) is not written.
+    static let holeBlockSize = 4096
+
+    /// Writes the parts of `bytes` that are not whole blocks of zeros, at
+    /// `offset` of a file the restore created (so what is not written reads
+    /// as zeros, and the final size is set afterwards): holes in the
+    /// original file stay holes, even inside a chunk that is not all zeros.
+    ///
+    /// - Returns: The bytes written, and the end of the last byte written
+    ///   (`0` when nothing was).
+    static func writeSparsely(
+        _ bytes: UnsafeRawBufferPointer, at offset: Int64, to descriptor: FileDescriptor
+    ) throws(SystemError) -> (bytes: Int64, end: Int64) {
+        let block = Int64(holeBlockSize)
+        var written: Int64 = 0
+        var end: Int64 = 0
+        var runStart: Int?
+        var position = 0
+        while position < bytes.count {
+            let absolute = offset + Int64(position)
+            let blockEnd = min(bytes.count, position + Int(block - absolute % block))
+            let segment = UnsafeRawBufferPointer(rebasing: bytes[position..<blockEnd])
+            let isHole = blockEnd - position == holeBlockSize && RestorePackRead.isAllZero(segment)
+            if isHole, let start = runStart {
+                try descriptor.writeAll(toAbsoluteOffset: offset + Int64(start), UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
+                written += Int64(position - start)
+                end = offset + Int64(position)
+                runStart = nil
+            } else if !isHole, runStart == nil {
+                runStart = position
+            }
+            position = blockEnd
+        }
+        if let start = runStart {
+            try descriptor.writeAll(toAbsoluteOffset: offset + Int64(start), UnsafeRawBufferPointer(rebasing: bytes[start...]))
+            written += Int64(bytes.count - start)
+            end = offset + Int64(bytes.count)
+        }
+        return (written, end)
     }
 
     /// Whether the restore created the directory (so nothing else is in it).
@@ -202,8 +247,7 @@ final class RestoreLane: @unchecked Sendable {
         close(index)
         if !file.isInPlace {
             do {
-                let directory = try cache.descriptor(of: file.directory)
-                try FileSystem.rename(writingName, relativeTo: directory, to: FilePath(bytes: file.name), relativeTo: directory)
+                try RestoreTarget.moveIntoPlace(writingName, as: file.name, in: try cache.descriptor(of: file.directory))
             } catch {
                 fail(index, "cannot move into place: \(error.code)")
                 return
@@ -308,7 +352,7 @@ final class RestoreLane: @unchecked Sendable {
         let failures = metadata.apply(node, toEntry: name, in: directory)
         if name != finalName {
             do {
-                try FileSystem.rename(name, relativeTo: directory, to: finalName, relativeTo: directory)
+                try RestoreTarget.moveIntoPlace(name, as: node.name, in: directory)
             } catch {
                 try? FileSystem.removeFile(name, relativeTo: directory)
                 report.problem(path(), "cannot move into place: \(error.code)")

@@ -24,6 +24,8 @@ package struct RestoreOptions: Sendable {
     package var deletesExtraneous = false
     /// Read the restored files back and check every chunk against its ID.
     package var verifies = false
+    /// Only plan: report what would be written, replaced and deleted, and change nothing.
+    package var isDryRun = false
 
     /// Creates options to restore `snapshot` into `target`.
     package init(snapshot: SnapshotReference, target: String) {

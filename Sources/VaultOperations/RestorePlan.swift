@@ -2,9 +2,12 @@ import VaultCodecs
 import VaultPOSIX
 import VaultRepository
 
-/// What the walk of the snapshot leaves for the later phases of a restore:
-/// the files whose contents to write, where each chunk goes, the hard links
-/// to make, and the directories whose metadata to set last.
+/// What a restore will do, computed by ``RestorePlanner`` without changing
+/// the target, and carried out by the later phases: the entries of the
+/// target to remove, the directories to create, the files whose contents
+/// to write and where each chunk goes, the other entries and hard links to
+/// make, and the directories whose metadata to set last. `--dry-run` shows
+/// it (``preview(_:)``) and stops.
 struct RestorePlan {
     /// A regular file whose contents the restore writes.
     struct File {
@@ -30,6 +33,8 @@ struct RestorePlan {
         var size: Int64
         /// Chunk placements not yet written.
         var remaining: Int
+        /// Whether an entry stands under its name now (it is replaced).
+        var replaces = false
         /// What happened so far.
         var state = State.pending
         /// The name written under until the file is complete: a temporary
@@ -77,14 +82,48 @@ struct RestorePlan {
         var name: [UInt8]
         /// The name it links to.
         var leader: LinkLeader
+        /// Whether an entry stands under its name now (it is replaced).
+        var replaces = false
     }
 
     /// A symbolic link or special file to create.
-    struct Entry {
+    struct Entry: Sendable {
         /// The directory holding it.
         var directory: Int
         /// Its node.
         var node: TreeNode
+        /// Whether an entry stands under its name now (it is replaced).
+        var replaces = false
+    }
+
+    /// An entry of the target to remove before anything is written.
+    struct Removal {
+        /// Why it goes.
+        enum Reason {
+            /// Not in the snapshot (`--delete`).
+            case extraneous
+            /// A temporary file an interrupted restore left.
+            case leftover
+            /// An entry of another kind stands where the snapshot's goes.
+            case inTheWay
+        }
+
+        /// The directory holding it (one that exists).
+        var directory: Int
+        /// Its name.
+        var name: [UInt8]
+        /// Whether it is a directory (removed with everything in it).
+        var isDirectory: Bool
+        /// Why it goes.
+        var reason: Reason
+    }
+
+    /// A directory the restore creates.
+    struct CreatedDirectory {
+        /// Its index in the directory table.
+        var directory: Int
+        /// Whether it takes the place of an entry of another kind.
+        var replaces: Bool
     }
 
     /// A file already in place that matched the snapshot (`--overwrite if-changed`).
@@ -110,6 +149,13 @@ struct RestorePlan {
     var directories: [(index: Int, node: TreeNode)] = []
     /// Files left in place because they matched.
     var unchangedFiles: [UnchangedFile] = []
+    /// Symbolic links left in place because they matched; reading them
+    /// changed their access time, which is set back.
+    var unchangedLinks: [UnchangedFile] = []
+    /// Entries to remove first, in the order of the walk.
+    var removals: [Removal] = []
+    /// Directories to create, parents first.
+    var createdDirectories: [CreatedDirectory] = []
     /// Bytes of file contents to write.
     var bytesTotal: Int64 = 0
 }

@@ -4,14 +4,18 @@ import VaultRepository
 
 /// Walks a snapshot's trees beside the target and plans the restore: which
 /// directories exist and which to create, which entries to create, which
-/// files to write and where each chunk goes, which hard links to make.
+/// files to write and where each chunk goes, which hard links to make, and
+/// which entries of the target to remove.
 ///
-/// The walk creates nothing (creating files is slow, and the later phases
-/// do it on every core); it only examines the target where it already
-/// exists, and clears the way there: an entry in the way is handled by the
-/// overwrite policy, and a symbolic link where a directory goes is removed,
-/// never followed. With include patterns a directory is planned only when
-/// something inside it is restored.
+/// The walk changes nothing in the target: it only examines it where it
+/// already exists. What must go (an entry in the way, by the overwrite
+/// policy; a symbolic link where a directory goes, never followed; with
+/// `--delete`, what the snapshot does not have) is recorded in the plan's
+/// ``RestorePlan/removals`` and removed when the plan is carried out, so
+/// `--dry-run` can show the plan and stop. A directory whose snapshot tree
+/// cannot be read is left out of the plan entirely: nothing in it or in
+/// its place is removed or changed. With include patterns a directory is
+/// planned only when something inside it is restored.
 final class RestorePlanner {
     private let repository: Repository
     private let index: ChunkIndex
@@ -97,16 +101,28 @@ final class RestorePlanner {
             let tree = try await repository.loadTree(subtree, index: index)
             frames = [Frame(
                 directory: 0, node: nil, entries: tree.nodes, snapshotPath: path, isSelected: false,
-                treeID: subtree, state: .ready(fresh: false))]
-            prepareExisting(0)
+                treeID: subtree, state: .ready(fresh: !targetExists))]
+            prepareTarget()
             try await walk(tree, at: path, selected: false)
         } else {
             let parentPath = Array(path[..<(path.lastIndex(of: UInt8(ascii: "/")) ?? 0)])
             frames = [Frame(
                 directory: 0, node: nil, entries: [node], snapshotPath: parentPath.isEmpty ? [UInt8(ascii: "/")] : parentPath,
-                isSelected: false, treeID: nil, state: .ready(fresh: false))]
-            prepareExisting(0)
+                isSelected: false, treeID: nil, state: .ready(fresh: !targetExists))]
+            prepareTarget()
             try await walk(try Tree(nodes: [node]), at: frames[0].snapshotPath, selected: false)
+        }
+    }
+
+    /// Whether the target directory exists (a dry run does not create it).
+    private var targetExists: Bool { cache.directories.target.exists }
+
+    /// Examines the target itself, when it exists.
+    private func prepareTarget() {
+        if targetExists {
+            prepareExisting(0)
+        } else {
+            cache.directories.setNew(0, true)
         }
     }
 
@@ -133,41 +149,54 @@ final class RestorePlanner {
     private func planDirectory(_ node: TreeNode, at path: [UInt8], selected: Bool) async throws {
         let parent = frames.count - 1
         let directory = cache.directories.add(named: node.name, in: frames[parent].directory)
-        var tree: Tree?
-        var reason: String?
-        if frames.count > Self.maximumDepth {
-            reason = "directories nest deeper than \(Self.maximumDepth) levels; the rest is left out"
-        } else if let subtree = node.subtree {
-            if frames.contains(where: { $0.treeID == subtree }) {
-                reason = "the snapshot's directories form a cycle here; left out"
-            } else {
-                do {
-                    tree = try await repository.loadTree(subtree, index: index)
-                } catch {
-                    reason = "cannot read the directory's contents: \(error.message)"
-                }
-            }
-        } else {
-            reason = "the directory has no tree"
+        let tree: Tree
+        switch await readTree(of: node) {
+        case .success(let read):
+            tree = read
+        case .failure(let reason):
+            // Without its listing, nothing can be said about what belongs
+            // there: the directory (or whatever stands in its place) is
+            // neither created, emptied by --delete, replaced nor retouched.
+            report.problem(cache.displayPath(directory), "\(reason.message); left untouched")
+            return
         }
         frames.append(Frame(
-            directory: directory, node: node, entries: tree?.nodes ?? [], snapshotPath: path, isSelected: selected,
+            directory: directory, node: node, entries: tree.nodes, snapshotPath: path, isSelected: selected,
             treeID: node.subtree, state: .pending))
         defer { frames.removeLast() }
         let top = frames.count - 1
-        if let reason {
-            report.problem(cache.displayPath(directory), reason)
-        }
         if selected {
             cache.trim()
             guard materialize(top) else { return }
         }
-        if let tree {
-            cache.pin(directory)
-            defer { cache.unpin(directory) }
-            try await walk(tree, at: path, selected: selected)
-        }
+        cache.pin(directory)
+        defer { cache.unpin(directory) }
+        try await walk(tree, at: path, selected: selected)
         cache.forget(directory)
+    }
+
+    /// Why a directory's tree cannot be used, in words.
+    private struct UnreadableTree: Error {
+        var message: String
+    }
+
+    /// The tree of a directory node, or why it cannot be used: missing,
+    /// unreadable, too deep, or part of a cycle.
+    private func readTree(of node: TreeNode) async -> Result<Tree, UnreadableTree> {
+        guard frames.count <= Self.maximumDepth else {
+            return .failure(UnreadableTree(message: "directories nest deeper than \(Self.maximumDepth) levels"))
+        }
+        guard let subtree = node.subtree else {
+            return .failure(UnreadableTree(message: "the directory has no tree"))
+        }
+        guard !frames.contains(where: { $0.treeID == subtree }) else {
+            return .failure(UnreadableTree(message: "the snapshot's directories form a cycle here"))
+        }
+        do {
+            return .success(try await repository.loadTree(subtree, index: index))
+        } catch {
+            return .failure(UnreadableTree(message: "cannot read the directory's contents: \(error.message)"))
+        }
     }
 
     /// Whether `name` is a single path component: not empty, `.` or `..`,
@@ -205,6 +234,7 @@ final class RestorePlanner {
         let frame = frames[index]
         frames[index].state = .unusable
         var fresh = true
+        var replaces = false
         if case .ready(fresh: false) = frames[index - 1].state {
             let name = cache.directories.entries[frame.directory].name
             let path = cache.displayPath(frame.directory)
@@ -224,16 +254,15 @@ final class RestorePlanner {
                     report.summary.entriesKept += 1
                     return false
                 } else {
-                    do {
-                        try FileSystem.removeFile(FilePath(bytes: name), relativeTo: parent)
-                    } catch {
-                        report.problem(path, "cannot replace the existing entry with a directory: \(error.code)")
-                        return false
-                    }
+                    plan.removals.append(.init(directory: frames[index - 1].directory, name: name, isDirectory: false, reason: .inTheWay))
+                    replaces = true
                 }
             }
         }
         cache.directories.setNew(frame.directory, fresh)
+        if fresh {
+            plan.createdDirectories.append(.init(directory: frame.directory, replaces: replaces))
+        }
         frames[index].state = .ready(fresh: fresh)
         report.summary.directories += 1
         if fresh || options.overwrite != .never, let node = frame.node {
@@ -245,21 +274,18 @@ final class RestorePlanner {
         return true
     }
 
-    /// In a directory that existed before: removes temporary files an
-    /// interrupted restore left, and with `--delete` the entries the
-    /// snapshot does not have.
+    /// In a directory that existed before: plans the removal of temporary
+    /// files an interrupted restore left, and with `--delete` of the
+    /// entries the snapshot does not have.
     private func prepareExisting(_ index: Int) {
         let frame = frames[index]
-        let directory: FileDescriptor
         let stream: DirectoryStream
         do {
-            directory = try cache.descriptor(of: frame.directory)
-            stream = try DirectoryStream.open(".", relativeTo: directory)
+            stream = try DirectoryStream.open(".", relativeTo: try cache.descriptor(of: frame.directory))
         } catch {
             report.problem(cache.displayPath(frame.directory), "cannot list the directory: \(error.code)")
             return
         }
-        var doomed: [(name: [UInt8], isDirectory: Bool, counts: Bool)] = []
         let names = Set(frame.entries.map(\.name))
         do {
             while let entry = try stream.next() {
@@ -269,12 +295,12 @@ final class RestorePlanner {
                     isDirectory = (try? RestoreTarget.status(of: entry.name, in: stream.descriptor))??.type == .directory
                 }
                 if RestoreTarget.isTemporaryName(entry.name), !isDirectory {
-                    doomed.append((entry.name, false, false))
+                    plan.removals.append(.init(directory: frame.directory, name: entry.name, isDirectory: false, reason: .leftover))
                 } else if options.deletesExtraneous {
                     let path = BackupArchiver.join(frame.snapshotPath, entry.name)
                     let selected = frame.isSelected || options.selection.includes(name: entry.name, path: path)
                     if selected, !options.selection.excludes(name: entry.name, path: path) {
-                        doomed.append((entry.name, isDirectory, true))
+                        plan.removals.append(.init(directory: frame.directory, name: entry.name, isDirectory: isDirectory, reason: .extraneous))
                     }
                 }
             }
@@ -282,14 +308,6 @@ final class RestorePlanner {
             report.problem(cache.displayPath(frame.directory), "cannot list the directory: \(error.code)")
         }
         try? stream.close()
-        for entry in doomed {
-            do {
-                let removed = try RestoreTarget.removeEntry(entry.name, in: directory, isDirectory: entry.isDirectory)
-                if entry.counts { report.summary.entriesDeleted += removed }
-            } catch {
-                report.problem(cache.displayPath(frame.directory, entry.name), "cannot remove: \(error.code)")
-            }
-        }
     }
 
     // MARK: Entries
@@ -299,6 +317,7 @@ final class RestorePlanner {
         let directoryIndex = frames[frameIndex].directory
         let key = HardLinkKey(device: node.device, inode: node.inode)
         let isHardLinked = node.type == .file && node.links > 1
+        var replaces = false
         if case .ready(fresh: false) = frames[frameIndex].state {
             let path = { self.cache.displayPath(directoryIndex, node.name) }
             let directory: FileDescriptor
@@ -323,37 +342,34 @@ final class RestorePlanner {
                         if isHardLinked {
                             leaders[key] = .existing(directory: directoryIndex, name: node.name)
                         }
+                    } else if node.type == .symlink {
+                        plan.unchangedLinks.append(.init(directory: directoryIndex, name: node.name, node: node))
                     }
                     return
                 }
-                if existing.type == .directory {
-                    do {
-                        try RestoreTarget.removeEntry(node.name, in: directory, isDirectory: true)
-                    } catch {
-                        report.problem(path(), "cannot remove the directory in the way: \(error.code)")
-                        return
-                    }
-                }
+                // A directory in the way goes only when its replacement is
+                // complete (``RestoreTarget/moveIntoPlace(_:as:in:)``).
+                replaces = true
             }
         }
         switch node.type {
         case .file:
             if isHardLinked {
                 if let leader = leaders[key] {
-                    plan.links.append(.init(directory: directoryIndex, name: node.name, leader: leader))
+                    plan.links.append(.init(directory: directoryIndex, name: node.name, leader: leader, replaces: replaces))
                     return
                 }
                 leaders[key] = .written(file: plan.files.count)
             }
-            planFile(node, in: directoryIndex)
+            planFile(node, in: directoryIndex, replaces: replaces)
         case .characterDevice, .blockDevice:
             if metadata.isRoot {
-                plan.entries.append(.init(directory: directoryIndex, node: node))
+                plan.entries.append(.init(directory: directoryIndex, node: node, replaces: replaces))
             } else {
                 report.summary.devicesSkipped += 1
             }
         case .symlink, .fifo, .socket:
-            plan.entries.append(.init(directory: directoryIndex, node: node))
+            plan.entries.append(.init(directory: directoryIndex, node: node, replaces: replaces))
         case .directory:
             break
         }
@@ -366,14 +382,10 @@ final class RestorePlanner {
             return existing.type == .regular && existing.size == Int64(clamping: node.size)
                 && existing.modificationTime == RestoreMetadata.fileTime(node.mtime)
         case .symlink:
-            guard existing.type == .symbolicLink, existing.size == node.linkTarget.count,
-                  (try? FileSystem.linkTarget(of: FilePath(bytes: name), relativeTo: directory)) == node.linkTarget else {
-                return false
-            }
-            // Reading the link set its access time; put the snapshot's back.
-            let time = RestoreMetadata.fileTime(node.mtime)
-            try? FileSystem.setTimes(of: FilePath(bytes: name), access: time, modification: time, relativeTo: directory)
-            return true
+            // Reading the link sets its access time: the plan's
+            // `unchangedLinks` puts the snapshot's back.
+            return existing.type == .symbolicLink && existing.size == node.linkTarget.count
+                && (try? FileSystem.linkTarget(of: FilePath(bytes: name), relativeTo: directory)) == node.linkTarget
         case .fifo: return existing.type == .fifo
         case .socket: return existing.type == .socket
         case .characterDevice: return existing.type == .characterDevice && existing.specialDevice == node.rdev
@@ -383,12 +395,12 @@ final class RestorePlanner {
     }
 
     /// Plans a regular file: where each of its chunks goes.
-    private func planFile(_ node: TreeNode, in directory: Int) {
+    private func planFile(_ node: TreeNode, in directory: Int, replaces: Bool) {
         var size: Int64 = 0
         var locations: [BlobLocation] = []
         locations.reserveCapacity(node.content.count)
         for id in node.content {
-            guard let location = index.location(of: id), location.type == .data else {
+            guard let location = index.location(of: .data(id)) else {
                 report.problem(cache.displayPath(directory, node.name), "chunk \(id.shortHex) is missing from the repository")
                 if case .written(let file)? = leaders[HardLinkKey(device: node.device, inode: node.inode)], file == plan.files.count {
                     leaders[HardLinkKey(device: node.device, inode: node.inode)] = nil
@@ -408,7 +420,8 @@ final class RestorePlanner {
                 .placements.append(.init(file: fileIndex, offset: offset))
             offset += Int64(location.rawLength)
         }
-        plan.files.append(RestorePlan.File(directory: directory, name: node.name, node: node, size: size, remaining: node.content.count))
+        plan.files.append(RestorePlan.File(
+            directory: directory, name: node.name, node: node, size: size, remaining: node.content.count, replaces: replaces))
         plan.bytesTotal += size
     }
 }

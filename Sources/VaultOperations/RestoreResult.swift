@@ -81,7 +81,7 @@ package struct RestoreProgress: Sendable, Hashable {
 /// The outcome of a restore.
 package struct RestoreResult: Sendable {
     /// The snapshot restored.
-    package var snapshotID: Digest256
+    package var snapshotID: SnapshotID
     /// Its manifest.
     package var manifest: SnapshotManifest
     /// The target directory.
@@ -92,6 +92,8 @@ package struct RestoreResult: Sendable {
     package var problems: [RestoreProblem]
     /// What `--verify` found, when it was asked for.
     package var verification: RestoreVerification?
+    /// With `--dry-run`: what the restore would change (nothing was changed).
+    package var preview: RestorePreview?
     /// How long the restore took, in nanoseconds.
     package var elapsedNanoseconds: Int64
 

@@ -9,13 +9,18 @@ final class RestoreTarget: Sendable {
     let path: [UInt8]
     /// The open target directory; valid while this object lives.
     let root: FileDescriptor
+    /// Whether the target directory exists. Only a dry run leaves a missing
+    /// target missing; ``root`` is then `/`, opened read-only and never
+    /// used (everything below the target counts as new).
+    let exists: Bool
 
-    /// Opens the target directory, creating it and its parents when missing.
+    /// Opens the target directory, creating it and its parents when missing
+    /// (unless `creating` is false: a dry run changes nothing).
     ///
     /// The path itself may pass through symbolic links: the user chose it.
     ///
     /// - Throws: ``OperationError`` with code `.targetFailed`.
-    init(path: String) throws(OperationError) {
+    init(path: String, creating: Bool = true) throws(OperationError) {
         var bytes = Array(path.utf8)
         while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         guard !bytes.isEmpty else {
@@ -23,6 +28,12 @@ final class RestoreTarget: Sendable {
         }
         self.path = bytes
         do {
+            if !creating, (try? FileSystem.status(of: FilePath(bytes: bytes))) == nil {
+                exists = false
+                root = try FileDescriptor.open(FilePath("/"), .readOnly, options: [.directory])
+                return
+            }
+            exists = true
             try Self.makeDirectories(bytes)
             root = try FileDescriptor.open(FilePath(bytes: bytes), .readOnly, options: [.directory])
         } catch {
@@ -70,6 +81,20 @@ final class RestoreTarget: Sendable {
         }
     }
 
+    /// Renames a complete temporary entry to its name, replacing what is
+    /// there. A directory in the way (the snapshot has another kind of
+    /// entry there) is removed only now, once its replacement is complete:
+    /// a file whose contents cannot be read never costs the directory.
+    static func moveIntoPlace(_ temporary: FilePath, as name: [UInt8], in directory: FileDescriptor) throws(SystemError) {
+        let final = FilePath(bytes: name)
+        do {
+            try FileSystem.rename(temporary, relativeTo: directory, to: final, relativeTo: directory)
+        } catch where error.code == .isDirectory || error.code == .directoryNotEmpty {
+            try removeEntry(name, in: directory, isDirectory: true)
+            try FileSystem.rename(temporary, relativeTo: directory, to: final, relativeTo: directory)
+        }
+    }
+
     /// Removes an entry of any kind; a directory with everything in it.
     /// Symbolic links are removed, never followed.
     ///
@@ -104,6 +129,34 @@ final class RestoreTarget: Sendable {
         }
         try FileSystem.removeDirectory(path, relativeTo: directory)
         return removed + 1
+    }
+}
+
+extension RestoreTarget {
+    /// How many entries a directory holds, at any depth, without changing
+    /// anything or following a symbolic link.
+    static func countEntries(inside name: [UInt8], in directory: FileDescriptor) throws(SystemError) -> Int {
+        let child = try FileDescriptor.open(FilePath(bytes: name), .readOnly, options: [.directory, .noFollow], relativeTo: directory)
+        let stream: DirectoryStream
+        do {
+            stream = try DirectoryStream(taking: child)
+        } catch {
+            try? child.close()
+            throw error
+        }
+        defer { try? stream.close() }
+        var count = 0
+        while let entry = try stream.next() {
+            count += 1
+            var isDirectory = entry.type == .directory
+            if entry.type == .unknown {
+                isDirectory = try status(of: entry.name, in: stream.descriptor)?.type == .directory
+            }
+            if isDirectory {
+                count += try countEntries(inside: entry.name, in: stream.descriptor)
+            }
+        }
+        return count
     }
 }
 
@@ -148,7 +201,8 @@ struct RestoreDirectories: Sendable {
         entries[index].isNew = isNew
     }
 
-    /// The path of an entry in the target, for messages.
+    /// The path of an entry in the target, for messages: one line,
+    /// control bytes and invalid UTF-8 escaped (``PrintablePath``).
     ///
     /// - Parameters:
     ///   - directory: The directory holding the entry.
@@ -165,7 +219,7 @@ struct RestoreDirectories: Sendable {
             if bytes.last != UInt8(ascii: "/") { bytes.append(UInt8(ascii: "/")) }
             bytes += component
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return PrintablePath.escape(bytes)
     }
 }
 

@@ -44,8 +44,8 @@ package struct SnapshotFilter: Sendable {
 
     /// The snapshots that pass, in the order given.
     package func apply(
-        to snapshots: [(id: Digest256, manifest: SnapshotManifest)]
-    ) -> [(id: Digest256, manifest: SnapshotManifest)] {
+        to snapshots: [(id: SnapshotID, manifest: SnapshotManifest)]
+    ) -> [(id: SnapshotID, manifest: SnapshotManifest)] {
         acceptsAll ? snapshots : snapshots.filter { accepts($0.manifest) }
     }
 }

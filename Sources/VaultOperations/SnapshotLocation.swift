@@ -4,7 +4,7 @@ import VaultRepository
 /// A snapshot and an entry inside it, as `SNAPSHOT[:PATH]` names them.
 package struct SnapshotLocation: Sendable {
     /// The snapshot's ID.
-    package var id: Digest256
+    package var id: SnapshotID
     /// The snapshot.
     package var manifest: SnapshotManifest
     /// The entry: the path inside the snapshot (`/` for all of it) and its node.
@@ -21,7 +21,7 @@ package struct SnapshotLocation: Sendable {
     ///   unknown or ambiguous snapshot, `.invalidArgument` for a path that is
     ///   not in the snapshot; ``RepositoryError``.
     package init(
-        _ reference: SnapshotReference, in snapshots: [(id: Digest256, manifest: SnapshotManifest)], trees: TreeCache
+        _ reference: SnapshotReference, in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], trees: TreeCache
     ) async throws {
         let snapshot = try reference.resolve(in: snapshots)
         let path = reference.path ?? [UInt8(ascii: "/")]

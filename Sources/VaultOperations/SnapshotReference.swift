@@ -1,13 +1,16 @@
 import VaultCodecs
 import VaultRepository
 
-/// A snapshot as the user names it: `latest`, a full ID or a unique
-/// prefix of one, optionally followed by `:PATH` inside the snapshot.
+/// A snapshot as the user names it: `latest`, `last-clean`, a full ID or a
+/// unique prefix of one, optionally followed by `:PATH` inside the snapshot.
 package struct SnapshotReference: Sendable, Hashable {
     /// Which snapshot.
     package enum Selector: Sendable, Hashable {
         /// The newest snapshot (optionally of a host and paths).
         case latest
+        /// The newest clean snapshot: the newest one before the newest
+        /// suspect snapshot that is not suspect itself (``CleanSnapshots``).
+        case lastClean
         /// An ID or a prefix of one (lowercase hexadecimal).
         case prefix(String)
     }
@@ -25,10 +28,12 @@ package struct SnapshotReference: Sendable, Hashable {
         let name = parts[0].lowercased()
         if name == "latest" {
             selector = .latest
+        } else if name == "last-clean" {
+            selector = .lastClean
         } else if !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isHexDigit }) {
             selector = .prefix(name)
         } else {
-            throw OperationError(.invalidArgument, "invalid snapshot '\(parts[0])': give an ID, a prefix of one, or 'latest'")
+            throw OperationError(.invalidArgument, "invalid snapshot '\(parts[0])': give an ID, a prefix of one, 'latest' or 'last-clean'")
         }
         if parts.count == 2 {
             let path = Array(parts[1].utf8)
@@ -44,8 +49,8 @@ package struct SnapshotReference: Sendable, Hashable {
     /// - Throws: ``OperationError`` with code `.snapshotNotFound` when none
     ///   or several match.
     package func resolve(
-        in snapshots: [(id: Digest256, manifest: SnapshotManifest)], host: String? = nil, paths: [String] = []
-    ) throws(OperationError) -> (id: Digest256, manifest: SnapshotManifest) {
+        in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], host: String? = nil, paths: [String] = []
+    ) throws(OperationError) -> (id: SnapshotID, manifest: SnapshotManifest) {
         switch selector {
         case .latest:
             let candidates = snapshots.filter { snapshot in
@@ -55,6 +60,29 @@ package struct SnapshotReference: Sendable, Hashable {
                 throw OperationError(.snapshotNotFound, "the repository has no snapshot\(host.map { " of host \($0)" } ?? "")")
             }
             return latest
+        case .lastClean:
+            let candidates = snapshots.filter { snapshot in
+                (host == nil || snapshot.manifest.host == host) && paths.allSatisfy { snapshot.manifest.paths.contains($0) }
+            }
+            let clean = CleanSnapshots.newestClean(in: candidates)
+            guard clean.count <= 1 else {
+                let listed = clean.map { snapshot in
+                    "\(snapshot.id.shortHex) (\(PrintablePath.escape(Array(snapshot.manifest.host.utf8))): "
+                        + snapshot.manifest.paths.map { PrintablePath.escape(Array($0.utf8)) }.joined(separator: ", ") + ")"
+                }
+                throw OperationError(
+                    .snapshotNotFound,
+                    "last-clean is ambiguous: \(clean.count) host and path sets have a clean snapshot: \(listed.joined(separator: ", ")); give the ID"
+                )
+            }
+            guard let only = clean.first else {
+                let which = host.map { " of host \($0)" } ?? ""
+                throw OperationError(
+                    .snapshotNotFound,
+                    candidates.isEmpty ? "the repository has no snapshot\(which)" : "the repository has no clean snapshot\(which): each one is suspect or follows a suspect one"
+                )
+            }
+            return only
         case .prefix(let prefix):
             let matches = snapshots.filter { $0.id.hex.hasPrefix(prefix) }
             guard matches.count == 1 else {

@@ -8,7 +8,9 @@ package struct VerifyBlobLoss: Sendable, Hashable, CustomStringConvertible {
     /// Data or tree.
     package var type: BlobType
     /// The pack the (first) bad copy is in; `nil` when no index names the blob.
-    package var pack: Digest256?
+    package var pack: PackID?
+    /// The blob's type and ID together: what names it.
+    package var key: BlobKey { BlobKey(type, blob) }
     /// What is wrong, e.g. `the pack is missing`, `AES-256-GCM tag mismatch`.
     package var reason: String
 
@@ -19,7 +21,7 @@ package struct VerifyBlobLoss: Sendable, Hashable, CustomStringConvertible {
     ///   - type: Data or tree.
     ///   - pack: The pack the bad copy is in, or `nil` when no index names the blob.
     ///   - reason: What is wrong.
-    package init(blob: Digest256, type: BlobType, pack: Digest256?, reason: String) {
+    package init(blob: Digest256, type: BlobType, pack: PackID?, reason: String) {
         self.blob = blob
         self.type = type
         self.pack = pack
@@ -39,7 +41,7 @@ package struct VerifyBlobLoss: Sendable, Hashable, CustomStringConvertible {
 /// longer restore, and why.
 package struct VerifyAffectedPath: Sendable, Hashable, CustomStringConvertible {
     /// The snapshot.
-    package var snapshot: Digest256
+    package var snapshot: SnapshotID
     /// The path as it was backed up, e.g. `/srv/projects/thesis.tex`.
     package var path: String
     /// Whether the path is a directory whose tree is lost, so everything
@@ -58,7 +60,7 @@ package struct VerifyAffectedPath: Sendable, Hashable, CustomStringConvertible {
     ///   - isDirectory: Whether it is a directory whose tree is lost.
     ///   - loss: The first lost blob.
     ///   - otherLostChunks: How many more of a file's chunks are lost.
-    package init(snapshot: Digest256, path: String, isDirectory: Bool, loss: VerifyBlobLoss, otherLostChunks: Int = 0) {
+    package init(snapshot: SnapshotID, path: String, isDirectory: Bool, loss: VerifyBlobLoss, otherLostChunks: Int = 0) {
         self.snapshot = snapshot
         self.path = path
         self.isDirectory = isDirectory

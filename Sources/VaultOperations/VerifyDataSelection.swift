@@ -41,7 +41,8 @@ package enum VerifyDataSelection: Sendable, Hashable, CustomStringConvertible {
     ///
     /// - Parameter id: The pack's ID.
     /// - Returns: Whether the pack is in the selection.
-    package func includes(_ id: Digest256) -> Bool {
+    package func includes(_ pack: PackID) -> Bool {
+        let id = pack.digest
         switch self {
         case .none:
             return false

@@ -6,16 +6,16 @@ package enum VerifiedObject: Sendable, Hashable, CustomStringConvertible {
     /// The repository as a whole (findings that sum up many objects).
     case repository
     /// A key file, by ID.
-    case key(Digest256)
+    case key(KeyID)
     /// An index file, by ID.
-    case index(Digest256)
+    case index(IndexFileID)
     /// A pack file, by ID.
-    case pack(Digest256)
+    case pack(PackID)
     /// A blob, by ID, with its type and the pack it was read from (`nil`
     /// when no pack holds it).
-    case blob(Digest256, BlobType, pack: Digest256?)
+    case blob(Digest256, BlobType, pack: PackID?)
     /// A snapshot, by ID.
-    case snapshot(Digest256)
+    case snapshot(SnapshotID)
 
     /// The object's kind as one word: `repository`, `key`, `index`, `pack`, `chunk`, `tree`, `snapshot`.
     package var kindName: String {
@@ -33,7 +33,11 @@ package enum VerifiedObject: Sendable, Hashable, CustomStringConvertible {
     package var id: Digest256? {
         switch self {
         case .repository: nil
-        case .key(let id), .index(let id), .pack(let id), .blob(let id, _, _), .snapshot(let id): id
+        case .key(let id): id.digest
+        case .index(let id): id.digest
+        case .pack(let id): id.digest
+        case .snapshot(let id): id.digest
+        case .blob(let id, _, _): id
         }
     }
 

@@ -13,23 +13,23 @@ struct VerifyIndex {
         var blobs: [IndexFile.Blob]
     }
 
-    /// The first location of every indexed blob.
+    /// The first location of every indexed blob (by type and ID).
     private(set) var chunks = ChunkIndex()
     /// Every indexed pack.
-    private(set) var packs: [Digest256: Pack] = [:]
+    private(set) var packs: [PackID: Pack] = [:]
     /// The locations of blobs stored in more than one pack, beyond the one in ``chunks``.
-    private(set) var extraCopies: [Digest256: [BlobLocation]] = [:]
+    private(set) var extraCopies: [BlobKey: [BlobLocation]] = [:]
 
     /// Every location of a blob, the first one first; empty when no index names it.
-    func copies(of id: Digest256) -> [BlobLocation] {
-        guard let first = chunks.location(of: id) else { return [] }
-        return [first] + (extraCopies[id] ?? [])
+    func copies(of key: BlobKey) -> [BlobLocation] {
+        guard let first = chunks.location(of: key) else { return [] }
+        return [first] + (extraCopies[key] ?? [])
     }
 
     /// How many packs hold the blob.
-    func copyCount(of id: Digest256) -> Int {
-        guard chunks.contains(id) else { return 0 }
-        return 1 + (extraCopies[id]?.count ?? 0)
+    func copyCount(of key: BlobKey) -> Int {
+        guard chunks.contains(key) else { return 0 }
+        return 1 + (extraCopies[key]?.count ?? 0)
     }
 
     /// Reads every index file, reporting damaged ones, conflicting pack
@@ -40,10 +40,10 @@ struct VerifyIndex {
     ///   - report: Receives the findings and the number of index files.
     /// - Throws: ``RepositoryError`` only when the index files cannot be listed.
     static func load(from repository: Repository, into report: inout VerifyReport) async throws(RepositoryError) -> VerifyIndex {
-        var decoded: [(id: Digest256, file: IndexFile)] = []
-        var damaged: [(id: Digest256, error: RepositoryError)] = []
+        var decoded: [(id: IndexFileID, file: IndexFile)] = []
+        var damaged: [(id: IndexFileID, error: RepositoryError)] = []
         for info in try await repository.list(.index) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = IndexFileID(hex: info.name.name) else { continue }
             do {
                 decoded.append((id, try IndexFile(decoding: try await repository.loadObject(info.name), what: "index \(id.shortHex)")))
             } catch {
@@ -56,14 +56,14 @@ struct VerifyIndex {
             if superseded.contains(id) {
                 report.findings.append(VerifyFinding(.supersededIndexDamaged, .index(id), "\(error.verifyProblem); another index file supersedes it"))
             } else {
-                report.findings.append(VerifyFinding(.indexDamaged, .index(id), "\(error.verifyProblem); the packs it lists are unindexed"))
+                report.findings.append(VerifyFinding(.indexDamaged, .index(id), "\(error.verifyProblem); the packs it lists are unindexed: '\(VerifyRepairCommand.index)' rebuilds the index"))
             }
         }
 
         var index = VerifyIndex()
         let inEffect = decoded.filter { !superseded.contains($0.id) }
         index.chunks.reserveCapacity(inEffect.reduce(0) { total, entry in total + entry.file.packs.reduce(0) { $0 + $1.blobs.count } })
-        var describedBy: [Digest256: Digest256] = [:]
+        var describedBy: [PackID: IndexFileID] = [:]
         for (fileID, file) in inEffect {
             for pack in file.packs {
                 let blobs = pack.blobs.sorted { $0.offset < $1.offset }
@@ -80,8 +80,9 @@ struct VerifyIndex {
                 describedBy[pack.id] = fileID
                 for blob in blobs {
                     let location = BlobLocation(pack: pack.id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength)
-                    if !index.chunks.insert(blob.id, location), !index.copies(of: blob.id).contains(where: { $0.pack == pack.id }) {
-                        index.extraCopies[blob.id, default: []].append(location)
+                    let key = BlobKey(blob.type, blob.id)
+                    if !index.chunks.insert(key, location), !index.copies(of: key).contains(where: { $0.pack == pack.id }) {
+                        index.extraCopies[key, default: []].append(location)
                     }
                 }
             }
@@ -92,7 +93,7 @@ struct VerifyIndex {
             report.findings.append(VerifyFinding(
                 .blobDuplicated, .repository,
                 "\(count) \(count == 1 ? "blob is" : "blobs are") stored in more than one pack "
-                    + "(e.g. \(example.value[0].type.verifyName) \(example.key.shortHex) in packs \(packs)); prune removes the extra copies"
+                    + "(e.g. \(example.key.type.verifyName) \(example.key.id.shortHex) in packs \(packs)); '\(VerifyRepairCommand.prune)' removes the extra copies"
             ))
         }
         return index

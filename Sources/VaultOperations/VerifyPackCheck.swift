@@ -18,7 +18,7 @@ struct VerifyPackCheck: Sendable {
         /// Bad copies of blobs in this pack.
         var losses: [VerifyBlobLoss] = []
         /// For an unindexed pack: the blobs its header lists.
-        var unindexedBlobs: [Digest256] = []
+        var unindexedBlobs: [BlobKey] = []
         /// Bytes read whole (0 unless the pack was read).
         var bytesRead: Int64 = 0
         /// Blobs decoded.
@@ -28,7 +28,7 @@ struct VerifyPackCheck: Sendable {
     }
 
     /// The pack's ID.
-    var id: Digest256
+    var id: PackID
     /// The index's record of it; `nil` for an unindexed pack.
     var indexed: VerifyIndex.Pack?
     /// Its size in the storage; `nil` when it is missing.
@@ -78,7 +78,7 @@ struct VerifyPackCheck: Sendable {
 
     /// Reads the pack whole, checks its hash and decodes every blob the index places in it.
     private func readWhole(_ indexed: VerifyIndex.Pack, in repository: Repository, packIsReported: Bool, into result: inout Result) async {
-        let name = try! ObjectName(kind: .data, name: id.hex)
+        let name = try! ObjectName(kind: .data, name: id.hex)  // 64 hex digits: always valid
         let bytes: [UInt8]
         do {
             bytes = try await repository.storage.get(name)
@@ -89,7 +89,7 @@ struct VerifyPackCheck: Sendable {
         result.wasRead = true
         result.bytesRead = Int64(bytes.count)
         let digest = SHA256Hasher.hash(bytes)
-        if digest != id, !packIsReported {
+        if digest != id.digest, !packIsReported {
             result.findings.append(VerifyFinding(.packHashMismatch, .pack(id), "contents do not match its name (their SHA-256 is \(digest.shortHex))"))
         }
         var findings: [VerifyFinding] = []
@@ -103,6 +103,9 @@ struct VerifyPackCheck: Sendable {
                 guard end <= buffer.count else { continue }  // Reported as lying past the end.
                 decoded += 1
                 do throws(RepositoryError) {
+                    // Lengths no writer makes are damage, found before inflating what they claim.
+                    try repository.checkClaimedLengths(
+                        BlobLocation(pack: id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength), id: blob.id)
                     _ = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), id: blob.id, rawLength: Int(blob.rawLength))
                 } catch {
                     let reason = error.verifyReason
@@ -121,10 +124,11 @@ struct VerifyPackCheck: Sendable {
         let size = storedSize ?? 0
         do {
             let header = try await repository.loadPackHeader(id, size: size)
-            result.unindexedBlobs = header.entries.map(\.id)
+            result.unindexedBlobs = header.entries.map { BlobKey($0.type, $0.id) }
             result.findings.append(VerifyFinding(
                 .packUnindexed, .pack(id),
-                "in no index (\(Self.blobCount(header.entries.count))): an interrupted backup left it, or its index file is lost"
+                "in no index (\(Self.blobCount(header.entries.count))): an interrupted backup left it, or its index file is lost; "
+                    + "the next backup or '\(VerifyRepairCommand.index)' indexes it"
             ))
         } catch {
             result.findings.append(VerifyFinding(
@@ -142,12 +146,12 @@ struct VerifyPackCheck: Sendable {
     }
 
     /// The first difference between a header's blobs and the index's, or `nil` when they agree.
-    static func difference(between header: [(id: Digest256, location: BlobLocation)], and index: [IndexFile.Blob]) -> String? {
+    static func difference(between header: [(key: BlobKey, location: BlobLocation)], and index: [IndexFile.Blob]) -> String? {
         for (headerBlob, indexBlob) in zip(header, index) {
             let location = headerBlob.location
-            if headerBlob.id != indexBlob.id || location.type != indexBlob.type || location.offset != indexBlob.offset
+            if headerBlob.key.id != indexBlob.id || location.type != indexBlob.type || location.offset != indexBlob.offset
                 || location.length != indexBlob.length || location.rawLength != indexBlob.rawLength {
-                return "at offset \(location.offset) the header lists \(describe(headerBlob.id, location.type, location.length, location.rawLength)), "
+                return "at offset \(location.offset) the header lists \(describe(headerBlob.key.id, location.type, location.length, location.rawLength)), "
                     + "the index \(describe(indexBlob.id, indexBlob.type, indexBlob.length, indexBlob.rawLength)) at offset \(indexBlob.offset)"
             }
         }

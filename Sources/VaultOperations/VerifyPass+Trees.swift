@@ -6,13 +6,13 @@ extension VerifyPass {
     /// Loads every snapshot and walks its trees, each distinct tree once,
     /// checking that every blob they name can be read.
     mutating func checkSnapshots() async throws(RepositoryError) {
-        var loaded: [(id: Digest256, manifest: SnapshotManifest)] = []
+        var loaded: [(id: SnapshotID, manifest: SnapshotManifest)] = []
         for info in try await repository.list(.snapshots) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = SnapshotID(hex: info.name.name) else { continue }
             do {
                 loaded.append((id, try await repository.loadSnapshot(id)))
             } catch {
-                report.findings.append(VerifyFinding(.snapshotDamaged, .snapshot(id), "\(error.verifyProblem); its files cannot be listed"))
+                report.findings.append(VerifyFinding(.snapshotDamaged, .snapshot(id), "\(error.verifyProblem); its files cannot be listed: '\(VerifyRepairCommand.forgetDamagedSnapshots)' removes it"))
                 report.unreadableSnapshots.append(id)
             }
         }
@@ -33,7 +33,7 @@ extension VerifyPass {
         case .affected: return true
         case .visiting:
             // Only a forged repository can do this: a tree cannot contain its own hash.
-            lostTrees[id] = VerifyBlobLoss(blob: id, type: .tree, pack: index.copies(of: id).first?.pack, reason: "the tree contains itself")
+            lostTrees[id] = VerifyBlobLoss(blob: id, type: .tree, pack: index.copies(of: .tree(id)).first?.pack, reason: "the tree contains itself")
             report.findings.append(VerifyFinding(.treeDamaged, .blob(id, .tree, pack: nil), "damaged: the tree contains itself"))
             return true
         case nil:
@@ -50,7 +50,7 @@ extension VerifyPass {
             switch node.type {
             case .file:
                 for chunk in node.content {
-                    if lostBlob(chunk, type: .data) != nil {
+                    if lostBlob(.data(chunk)) != nil {
                         isAffected = true
                     }
                 }
@@ -71,10 +71,10 @@ extension VerifyPass {
     }
 
     /// Why a blob is lost, or `nil`; reports a blob no index names the first time it is met.
-    private mutating func lostBlob(_ id: Digest256, type: BlobType) -> VerifyBlobLoss? {
-        guard let loss = damage.loss(of: id, type: type, in: index) else { return nil }
-        if loss.pack == nil, reportedMissing.insert(id).inserted {
-            report.findings.append(VerifyFinding(.blobMissing, .blob(id, type, pack: nil), loss.reason))
+    private mutating func lostBlob(_ key: BlobKey) -> VerifyBlobLoss? {
+        guard let loss = damage.loss(of: key, in: index) else { return nil }
+        if loss.pack == nil, reportedMissing.insert(key).inserted {
+            report.findings.append(VerifyFinding(.blobMissing, .blob(key.id, key.type, pack: nil), loss.reason))
         }
         return loss
     }
@@ -82,11 +82,11 @@ extension VerifyPass {
     /// Loads a tree from the first of its copies that reads and decodes,
     /// recording bad copies; `nil` (and an entry in ``lostTrees``) when none does.
     private mutating func loadTree(_ id: Digest256) async -> Tree? {
-        if let loss = lostBlob(id, type: .tree) {
+        if let loss = lostBlob(.tree(id)) {
             lostTrees[id] = loss
             return nil
         }
-        for location in index.copies(of: id) where !damage.isBad(id, in: location.pack) {
+        for location in index.copies(of: .tree(id)) where !damage.isBad(.tree(id), in: location.pack) {
             let object = VerifiedObject.blob(id, .tree, pack: location.pack)
             let bytes: [UInt8]
             do {
@@ -103,7 +103,7 @@ extension VerifyPass {
                 damage.record(VerifyBlobLoss(blob: id, type: .tree, pack: location.pack, reason: error.verifyReason))
             }
         }
-        lostTrees[id] = damage.loss(of: id, type: .tree, in: index)
+        lostTrees[id] = damage.loss(of: .tree(id), in: index)
         return nil
     }
 
@@ -122,12 +122,12 @@ extension VerifyPass {
         }
     }
 
-    private mutating func trace(_ tree: Tree, snapshot: Digest256, parentPath: String?, rootPaths: [String]) {
+    private mutating func trace(_ tree: Tree, snapshot: SnapshotID, parentPath: String?, rootPaths: [String]) {
         for node in tree.nodes {
             let path = parentPath.map { Self.join($0, node.displayName) } ?? Self.rootPath(of: node.displayName, paths: rootPaths)
             switch node.type {
             case .file:
-                let losses = node.content.compactMap { damage.loss(of: $0, type: .data, in: index) }
+                let losses = node.content.compactMap { damage.loss(of: .data($0), in: index) }
                 if let first = losses.first {
                     report.affected.append(VerifyAffectedPath(snapshot: snapshot, path: path, isDirectory: false, loss: first, otherLostChunks: losses.count - 1))
                 }

@@ -29,16 +29,17 @@ struct VerifyPass {
     var index = VerifyIndex()
     var damage = VerifyBlobDamage()
 
-    /// The trees walked, and whether something below them is lost.
+    /// The trees walked, and whether something below them is lost. These
+    /// maps hold tree blobs only, so they are keyed by the tree's ID.
     var treeStates: [Digest256: TreeState] = [:]
     /// Trees that cannot be read, and why.
     var lostTrees: [Digest256: VerifyBlobLoss] = [:]
     /// The decoded trees with something lost below them, kept for tracing paths.
     var affectedTrees: [Digest256: Tree] = [:]
     /// Blobs no index names that a finding already reports.
-    var reportedMissing: Set<Digest256> = []
+    var reportedMissing: Set<BlobKey> = []
     /// The readable snapshots, oldest first.
-    var snapshots: [(id: Digest256, manifest: SnapshotManifest)] = []
+    var snapshots: [(id: SnapshotID, manifest: SnapshotManifest)] = []
 
     init(verifier: RepositoryVerifier, lock: RepositoryLock, progress: @escaping @Sendable (VerifyProgress) -> Void) {
         repository = verifier.repository
@@ -64,7 +65,7 @@ struct VerifyPass {
     mutating func checkKeys() async throws(RepositoryError) {
         for info in try await repository.list(.keys) {
             report.statistics.keyFiles += 1
-            guard let id = Digest256(hex: info.name.name) else { continue }
+            guard let id = KeyID(hex: info.name.name) else { continue }
             let bytes: [UInt8]
             do {
                 bytes = try await repository.storage.get(info.name)
@@ -72,7 +73,7 @@ struct VerifyPass {
                 report.findings.append(VerifyFinding(.keyDamaged, .key(id), "cannot be read: \(error.message)"))
                 continue
             }
-            if SHA256Hasher.hash(bytes) != id {
+            if SHA256Hasher.hash(bytes) != id.digest {
                 report.findings.append(VerifyFinding(.keyDamaged, .key(id), "damaged: its contents do not match its name"))
             } else {
                 do {
@@ -87,9 +88,9 @@ struct VerifyPass {
     /// Checks every indexed pack (and reads the selected ones), and reads
     /// the headers of unindexed packs, a few packs at a time.
     mutating func checkPacks() async throws(RepositoryError) {
-        var stored: [Digest256: Int64] = [:]
+        var stored: [PackID: Int64] = [:]
         for info in try await repository.list(.data) {
-            if let id = Digest256(hex: info.name.name) {
+            if let id = PackID(hex: info.name.name) {
                 stored[id] = info.size
             }
         }

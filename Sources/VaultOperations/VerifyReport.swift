@@ -1,4 +1,5 @@
 import VaultCodecs
+import VaultRepository
 
 /// What `verify` looked at.
 package struct VerifyStatistics: Sendable, Hashable {
@@ -34,7 +35,7 @@ package struct VerifyReport: Sendable {
     /// snapshot (oldest first), then in path order.
     package var affected: [VerifyAffectedPath] = []
     /// Snapshots whose own file is damaged, so their files cannot even be listed.
-    package var unreadableSnapshots: [Digest256] = []
+    package var unreadableSnapshots: [SnapshotID] = []
     /// What was looked at.
     package var statistics = VerifyStatistics()
 
@@ -51,7 +52,7 @@ package struct VerifyReport: Sendable {
     package var hasDamage: Bool { findings.contains { $0.severity == .error } }
 
     /// The snapshots that lost files.
-    package var affectedSnapshots: Set<Digest256> { Set(affected.map(\.snapshot)) }
+    package var affectedSnapshots: Set<SnapshotID> { Set(affected.map(\.snapshot)) }
 
     /// `no errors were found` or `3 problems found; 2 files in 1 snapshot affected`,
     /// followed by what was checked.

@@ -20,9 +20,11 @@ package struct FileTime: Hashable, Comparable, Sendable {
         self.nanoseconds = nanoseconds
     }
 
-    /// Converts a C `timespec`.
-    init(_ time: timespec) {
-        self.init(seconds: Int64(time.tv_sec), nanoseconds: Int32(time.tv_nsec))
+    /// Converts a C `timespec`. The kernel keeps `tv_nsec` in 0 ..< 10^9;
+    /// a file system that reports more (a FUSE server may) is clamped
+    /// rather than trusted to fit an `Int32`.
+    package init(_ time: timespec) {
+        self.init(seconds: Int64(time.tv_sec), nanoseconds: Int32(clamping: min(max(time.tv_nsec, 0), 999_999_999)))
     }
 
     /// The current time (`clock_gettime(CLOCK_REALTIME)`).

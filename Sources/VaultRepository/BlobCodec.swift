@@ -9,10 +9,11 @@ package enum BlobCodec: UInt8, Sendable {
 }
 
 /// Turns blob plaintexts into their stored form: compress when it pays,
-/// then seal. Holds a compressor, so each worker thread owns one.
+/// then seal. Holds a compressor (libdeflate, writing zlib streams), so
+/// each worker thread owns one.
 package struct BlobEncoder: ~Copyable {
     private let cipher: ObjectCipher
-    private var compressor: ZlibCompressor?
+    private var compressor: LibdeflateCompressor?
     private var scratch: [UInt8] = []
 
     /// Creates an encoder for a repository's cipher and compression setting.
@@ -20,7 +21,7 @@ package struct BlobEncoder: ~Copyable {
         self.cipher = cipher
         switch compression {
         case .none: compressor = nil
-        case .zlib(let level): compressor = try! ZlibCompressor(level: level)
+        case .zlib(let level): compressor = try! LibdeflateCompressor(level: level)
         }
     }
 
@@ -44,11 +45,14 @@ package struct BlobEncoder: ~Copyable {
     @discardableResult
     package mutating func encode(_ plaintext: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> BlobCodec {
         scratch.removeAll(keepingCapacity: true)
+        // Grow to exactly what this blob can need (codec byte + plaintext),
+        // not by doubling: the scratch stays within the largest chunk.
+        scratch.reserveCapacity(plaintext.count + 1)
         var codec = BlobCodec.raw
         if compressor != nil, !plaintext.isEmpty, !Self.looksIncompressible(plaintext) {
             scratch.append(BlobCodec.zlib.rawValue)
-            compressor!.compress(plaintext, appendingTo: &scratch)
-            if scratch.count - 1 < plaintext.count {
+            // Compressed only if it comes out smaller than the plaintext.
+            if compressor!.compress(plaintext, appendingTo: &scratch, limit: plaintext.count - 1) {
                 codec = .zlib
             } else {
                 scratch.removeAll(keepingCapacity: true)
@@ -67,14 +71,18 @@ package struct BlobEncoder: ~Copyable {
 package struct BlobDecoder: ~Copyable {
     private let cipher: ObjectCipher
     private let identifier: BlobIdentifier
-    private var decompressor: ZlibDecompressor
+    private let decompressor = LibdeflateDecompressor()
+    private let maximumRawLength: Int
 
     /// Creates a decoder for a repository's keys.
-    package init(cipher: ObjectCipher, identifier: BlobIdentifier) {
+    ///
+    /// - Parameter maximumRawLength: The largest plaintext a blob may claim
+    ///   (the maximum chunk size, when only data blobs are decoded): a
+    ///   larger claim is refused before anything is opened or inflated.
+    package init(cipher: ObjectCipher, identifier: BlobIdentifier, maximumRawLength: Int = Int(UInt32.max)) {
         self.cipher = cipher
         self.identifier = identifier
-        // Fails only when zlib cannot allocate its state.
-        self.decompressor = try! ZlibDecompressor()
+        self.maximumRawLength = maximumRawLength
     }
 
     /// Decodes a stored blob and checks that its plaintext has the expected ID.
@@ -85,12 +93,25 @@ package struct BlobDecoder: ~Copyable {
     ///   - rawLength: The plaintext length the index records.
     /// - Throws: ``RepositoryError`` with code `.damaged`, naming the blob.
     package mutating func decode(_ stored: UnsafeRawBufferPointer, id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {
-        try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
+        try checkLengths(stored: stored.count, id: id, rawLength: rawLength)
+        return try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
     }
 
     /// Decodes a stored blob held in an array.
     package mutating func decode(_ stored: [UInt8], id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {
-        try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
+        try checkLengths(stored: stored.count, id: id, rawLength: rawLength)
+        return try decode(opened: try cipher.open(stored, what: "blob \(id.shortHex)"), id: id, rawLength: rawLength)
+    }
+
+    /// Refuses claims no writer makes before opening or inflating anything
+    /// (``BlobSizeLimit``): what the plaintext may grow to is bounded by them.
+    private func checkLengths(stored: Int, id: Digest256, rawLength: Int) throws(RepositoryError) {
+        guard rawLength >= 0, rawLength <= maximumRawLength else {
+            throw RepositoryError.damaged("blob \(id.shortHex)", "it claims \(rawLength) bytes of plaintext, more than the \(maximumRawLength) allowed")
+        }
+        guard stored <= rawLength + 1 + cipher.overhead else {
+            throw RepositoryError.damaged("blob \(id.shortHex)", "\(stored) stored bytes for \(rawLength) bytes of plaintext")
+        }
     }
 
     private mutating func decode(opened: [UInt8], id: Digest256, rawLength: Int) throws(RepositoryError) -> [UInt8] {

@@ -16,7 +16,12 @@ private func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
     #endif
 }
 
-/// The in-memory map from blob ID to the blob's location in a pack.
+/// The in-memory map from blob key (type and ID) to the blob's location in
+/// a pack.
+///
+/// A blob is named by its type together with its ID (``BlobKey``): a data
+/// blob and a tree blob with the same plaintext share an ID, and the index
+/// keeps them apart. Asking for a data blob never finds a tree blob.
 ///
 /// Built for repositories with tens of millions of blobs: an entry costs
 /// 48 bytes of record plus 5.3 to 10.7 bytes of table (10 million entries:
@@ -82,12 +87,12 @@ package struct ChunkIndex: Sendable {
     /// log2 of `slots.count`.
     private var slotBits: Int
     /// The distinct pack IDs, indexed by pack number.
-    private var packIDs: [Digest256] = []
+    private var packIDs: [PackID] = []
     /// The pack number of each pack ID.
-    private var packNumbers: [Digest256: UInt32] = [:]
+    private var packNumbers: [PackID: UInt32] = [:]
     /// The pack of the most recent insert: consecutive inserts usually share
     /// a pack, and this spares them the dictionary look-up.
-    private var lastPack: (id: Digest256, number: UInt32)?
+    private var lastPack: (id: PackID, number: UInt32)?
 
     /// The hash function's key, random for each new index.
     private let seed: Seed
@@ -118,7 +123,7 @@ package struct ChunkIndex: Sendable {
 
     /// The distinct packs that hold at least one blob of the index, in the
     /// order they first appeared.
-    package var packs: [Digest256] { packIDs }
+    package var packs: [PackID] { packIDs }
 
     /// Makes room for `capacity` blobs without rehashing.
     ///
@@ -131,21 +136,21 @@ package struct ChunkIndex: Sendable {
         if segmentCount > segments.capacity { segments.reserveCapacity(segmentCount) }
     }
 
-    /// Adds a blob, unless the index already holds a blob with that ID.
+    /// Adds a blob, unless the index already holds a blob with that key.
     ///
     /// - Parameters:
-    ///   - id: The blob's ID.
+    ///   - key: The blob's type and ID; the type must be `location.type`.
     ///   - location: Where the blob is stored.
     /// - Returns: `true` if the blob was added; `false` if the index already
-    ///   held the ID, in which case it keeps the location it had.
+    ///   held the key, in which case it keeps the location it had.
     @discardableResult
-    package mutating func insert(_ id: Digest256, _ location: BlobLocation) -> Bool {
+    package mutating func insert(_ key: BlobKey, _ location: BlobLocation) -> Bool {
         precondition(count < Self.maximumCount, "chunk index is full")
         if count >= Self.maximumLoad(slotBits: slotBits) { rehash(slotBits: slotBits + 1) }
-        return insert(id, location, hash: Self.hash(id, seed: seed))
+        return insert(key, location, hash: Self.hash(key, seed: seed))
     }
 
-    /// Adds many blobs, skipping IDs the index already holds.
+    /// Adds many blobs, skipping keys the index already holds.
     ///
     /// Equivalent to calling ``insert(_:_:)`` for each blob in order, but
     /// faster for large batches (loading index files): it looks up the table
@@ -153,13 +158,13 @@ package struct ChunkIndex: Sendable {
     /// Call ``reserveCapacity(_:)`` first when the total is known, to skip
     /// the rehashing as the table grows.
     ///
-    /// - Parameter blobs: The blobs' IDs and locations.
+    /// - Parameter blobs: The blobs' keys and locations.
     /// - Returns: The number of blobs added.
     @discardableResult
     package mutating func insert(
-        contentsOf blobs: some Sequence<(id: Digest256, location: BlobLocation)>
+        contentsOf blobs: some Sequence<(key: BlobKey, location: BlobLocation)>
     ) -> Int {
-        var batch: [(id: Digest256, location: BlobLocation, hash: UInt64)] = []
+        var batch: [(key: BlobKey, location: BlobLocation, hash: UInt64)] = []
         batch.reserveCapacity(Self.batchSize)
         var added = 0
         var iterator = blobs.makeIterator()
@@ -171,7 +176,7 @@ package struct ChunkIndex: Sendable {
                     exhausted = true
                     break
                 }
-                batch.append((blob.id, blob.location, Self.hash(blob.id, seed: seed)))
+                batch.append((blob.key, blob.location, Self.hash(blob.key, seed: seed)))
             }
             precondition(count + batch.count <= Self.maximumCount, "chunk index is full")
             let needed = Self.slotBits(for: count + batch.count)
@@ -184,7 +189,7 @@ package struct ChunkIndex: Sendable {
                 for item in batch { touched |= slots[Self.bucket(item.hash, slotBits: bits)] }
             }
             prefetchSink = touched
-            for item in batch where insert(item.id, item.location, hash: item.hash) {
+            for item in batch where insert(item.key, item.location, hash: item.hash) {
                 added += 1
             }
         }
@@ -193,15 +198,16 @@ package struct ChunkIndex: Sendable {
 
     /// Adds a blob whose table has room and whose hash is known.
     @inline(__always)
-    private mutating func insert(_ id: Digest256, _ location: BlobLocation, hash: UInt64) -> Bool {
+    private mutating func insert(_ key: BlobKey, _ location: BlobLocation, hash: UInt64) -> Bool {
+        precondition(key.type == location.type, "a blob's key and location disagree about its type")
         let slot: Int
-        switch probe(id, hash: hash) {
+        switch probe(key, hash: hash) {
         case .found: return false
         case .vacant(let vacant): slot = vacant
         }
         let packNumber = intern(location.pack)
         append(Entry(
-            id: id,
+            id: key.id,
             packAndType: packNumber << 1 | UInt32(location.type.rawValue & 1),
             offset: location.offset,
             length: location.length,
@@ -213,19 +219,20 @@ package struct ChunkIndex: Sendable {
 
     /// Looks up where a blob is stored.
     ///
-    /// - Parameter id: The blob's ID.
-    /// - Returns: The blob's location, or `nil` if the index does not hold it.
-    package func location(of id: Digest256) -> BlobLocation? {
-        guard case .found(let number) = probe(id, hash: Self.hash(id, seed: seed)) else { return nil }
+    /// - Parameter key: The blob's type and ID.
+    /// - Returns: The blob's location, or `nil` if the index does not hold a
+    ///   blob of this type with this ID.
+    package func location(of key: BlobKey) -> BlobLocation? {
+        guard case .found(let number) = probe(key, hash: Self.hash(key, seed: seed)) else { return nil }
         return location(of: entry(number))
     }
 
     /// Whether the index holds a blob.
     ///
-    /// - Parameter id: The blob's ID.
-    /// - Returns: `true` if the index holds a blob with this ID.
-    package func contains(_ id: Digest256) -> Bool {
-        if case .found = probe(id, hash: Self.hash(id, seed: seed)) { return true }
+    /// - Parameter key: The blob's type and ID.
+    /// - Returns: `true` if the index holds a blob of this type with this ID.
+    package func contains(_ key: BlobKey) -> Bool {
+        if case .found = probe(key, hash: Self.hash(key, seed: seed)) { return true }
         return false
     }
 
@@ -237,7 +244,7 @@ package struct ChunkIndex: Sendable {
     ///   know are ignored.
     /// - Returns: The number of blobs removed.
     @discardableResult
-    package mutating func removeAll(inPacks packs: Set<Digest256>) -> Int {
+    package mutating func removeAll(inPacks packs: Set<PackID>) -> Int {
         var doomed = [Bool](repeating: false, count: packIDs.count)
         var anyDoomed = false
         for pack in packs {
@@ -255,14 +262,14 @@ package struct ChunkIndex: Sendable {
     /// Rebuilds the index; the remaining blobs keep their order, and packs
     /// left without blobs are dropped.
     ///
-    /// - Parameter shouldBeRemoved: Decides, for a blob's ID and location,
+    /// - Parameter shouldBeRemoved: Decides, for a blob's key and location,
     ///   whether to remove it.
     /// - Returns: The number of blobs removed.
     /// - Throws: Whatever `shouldBeRemoved` throws; the index is then
     ///   unchanged.
     @discardableResult
     package mutating func removeAll(
-        where shouldBeRemoved: (Digest256, BlobLocation) throws -> Bool
+        where shouldBeRemoved: (BlobKey, BlobLocation) throws -> Bool
     ) rethrows -> Int {
         let ids = packIDs
         return try rebuild { entry in
@@ -274,7 +281,7 @@ package struct ChunkIndex: Sendable {
                 length: entry.length,
                 rawLength: entry.rawLength
             )
-            return try !shouldBeRemoved(entry.id, location)
+            return try !shouldBeRemoved(BlobKey(type, entry.id), location)
         }
     }
 
@@ -286,11 +293,11 @@ package struct ChunkIndex: Sendable {
             bytes += segment.capacity * MemoryLayout<Entry>.stride
         }
         bytes += slots.capacity * MemoryLayout<UInt32>.stride
-        bytes += packIDs.capacity * MemoryLayout<Digest256>.stride
+        bytes += packIDs.capacity * MemoryLayout<PackID>.stride
         // A dictionary keeps its load at 3/4 at most, with one bit of
         // metadata per bucket.
         let buckets = packNumbers.capacity * 4 / 3
-        bytes += buckets * (MemoryLayout<Digest256>.stride + MemoryLayout<UInt32>.stride) + buckets / 8
+        bytes += buckets * (MemoryLayout<PackID>.stride + MemoryLayout<UInt32>.stride) + buckets / 8
         return bytes
     }
 }
@@ -301,19 +308,19 @@ extension ChunkIndex: Sequence {
     /// Iterates over an index's blobs, in the order they were inserted.
     package struct Iterator: IteratorProtocol {
         private let segments: [[Entry]]
-        private let packIDs: [Digest256]
+        private let packIDs: [PackID]
         private var segment = 0
         private var position = 0
 
-        fileprivate init(segments: [[Entry]], packIDs: [Digest256]) {
+        fileprivate init(segments: [[Entry]], packIDs: [PackID]) {
             self.segments = segments
             self.packIDs = packIDs
         }
 
-        /// Returns the next blob's ID and location.
+        /// Returns the next blob's key and location.
         ///
         /// - Returns: The next blob, or `nil` after the last one.
-        package mutating func next() -> (id: Digest256, location: BlobLocation)? {
+        package mutating func next() -> (key: BlobKey, location: BlobLocation)? {
             while segment < segments.count {
                 if position < segments[segment].count {
                     let entry = segments[segment][position]
@@ -326,7 +333,7 @@ extension ChunkIndex: Sequence {
                         length: entry.length,
                         rawLength: entry.rawLength
                     )
-                    return (entry.id, location)
+                    return (BlobKey(type, entry.id), location)
                 }
                 segment += 1
                 position = 0
@@ -337,7 +344,7 @@ extension ChunkIndex: Sequence {
 
     /// Returns an iterator over the index's blobs, in insertion order.
     ///
-    /// - Returns: An iterator over pairs of ID and location.
+    /// - Returns: An iterator over pairs of key and location.
     package func makeIterator() -> Iterator {
         Iterator(segments: segments, packIDs: packIDs)
     }
@@ -382,13 +389,16 @@ extension ChunkIndex {
         return bits
     }
 
-    /// The 64-bit hash of an ID under `seed`: three 64×64→128-bit
-    /// multiplications, each folded by XOR (the mixing step of wyhash).
+    /// The 64-bit hash of a key under `seed`: three 64×64→128-bit
+    /// multiplications, each folded by XOR (the mixing step of wyhash); the
+    /// type enters the last one, so a data blob and a tree blob with the
+    /// same ID land in unrelated buckets.
     @inline(__always)
-    private static func hash(_ id: Digest256, seed: Seed) -> UInt64 {
+    private static func hash(_ key: BlobKey, seed: Seed) -> UInt64 {
+        let id = key.id
         let low = fold(id.words.0 ^ seed.0, id.words.1 ^ seed.1)
         let high = fold(id.words.2 ^ seed.2, id.words.3 ^ seed.3)
-        return fold(low ^ seed.1, high ^ seed.2)
+        return fold(low ^ seed.1, high ^ seed.2 ^ UInt64(key.type.rawValue & 1))
     }
 
     /// Multiplies two words to 128 bits and XORs the halves.
@@ -423,9 +433,11 @@ extension ChunkIndex {
         segments[number &>> Self.segmentShift][number & (Self.segmentCapacity - 1)]
     }
 
-    /// Finds an ID's entry, or the empty slot where it would go.
+    /// Finds a key's entry, or the empty slot where it would go.
     @inline(__always)
-    private func probe(_ id: Digest256, hash: UInt64) -> ProbeResult {
+    private func probe(_ key: BlobKey, hash: UInt64) -> ProbeResult {
+        let id = key.id
+        let typeBit = UInt32(key.type.rawValue & 1)
         let tag = Self.tag(hash, slotBits: slotBits)
         let numberMask = Self.numberMask(slotBits: slotBits)
         let slotMask = (1 << slotBits) - 1
@@ -436,7 +448,8 @@ extension ChunkIndex {
                 if slot == 0 { return .vacant(index) }
                 if slot & ~numberMask == tag {
                     let number = Int(slot & numberMask) - 1
-                    if entry(number).id == id { return .found(number) }
+                    let candidate = entry(number)
+                    if candidate.id == id, candidate.packAndType & 1 == typeBit { return .found(number) }
                 }
                 index = (index + 1) & slotMask
             }
@@ -456,7 +469,7 @@ extension ChunkIndex {
     }
 
     /// The pack number for a pack ID, interning the ID if it is new.
-    private mutating func intern(_ pack: Digest256) -> UInt32 {
+    private mutating func intern(_ pack: PackID) -> UInt32 {
         if let lastPack, lastPack.id == pack { return lastPack.number }
         let number: UInt32
         if let known = packNumbers[pack] {
@@ -511,7 +524,9 @@ extension ChunkIndex {
                             // Hash a batch and touch its first slots before
                             // placing it, so the cache misses overlap.
                             for offset in 0..<batch {
-                                let hash = Self.hash(records[start + offset].id, seed: seed)
+                                let record = records[start + offset]
+                                let type: BlobType = record.packAndType & 1 == 0 ? .data : .tree
+                                let hash = Self.hash(BlobKey(type, record.id), seed: seed)
                                 hashes[offset] = hash
                                 touched |= slots[Self.bucket(hash, slotBits: newBits)]
                             }

@@ -43,8 +43,10 @@ package final class BlobEncoderPool: Sendable {
     /// Encodes one blob.
     package func encode(_ plaintext: UnsafeRawBufferPointer, id: Digest256, type: BlobType) -> EncodedBlob {
         let slot = idle.withLock { $0.popLast() } ?? Slot(BlobEncoder(cipher: cipher, compression: compression))
+        // Sealing appends to the empty array in one allocation of exactly
+        // the stored size (a compressed blob's, not the plaintext's): the
+        // blobs in flight hold no slack.
         var stored: [UInt8] = []
-        stored.reserveCapacity(plaintext.count + 64)
         slot.encoder.encode(plaintext, appendingTo: &stored)
         idle.withLock { $0.append(slot) }
         return EncodedBlob(id: id, type: type, rawLength: plaintext.count, stored: stored)

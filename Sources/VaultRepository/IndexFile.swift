@@ -5,14 +5,14 @@ package struct IndexFile: Sendable, Equatable {
     /// One pack and its blobs.
     package struct Pack: Sendable, Equatable {
         /// The pack's ID.
-        package var id: Digest256
+        package var id: PackID
         /// The pack file's size in bytes.
         package var size: Int64
         /// The pack's blobs.
         package var blobs: [Blob]
 
         /// Creates a pack record.
-        package init(id: Digest256, size: Int64, blobs: [Blob]) {
+        package init(id: PackID, size: Int64, blobs: [Blob]) {
             self.id = id
             self.size = size
             self.blobs = blobs
@@ -43,12 +43,12 @@ package struct IndexFile: Sendable, Equatable {
     }
 
     /// Index files this one replaces.
-    package var supersedes: [Digest256]
+    package var supersedes: [IndexFileID]
     /// The packs it describes.
     package var packs: [Pack]
 
     /// Creates an index file.
-    package init(supersedes: [Digest256] = [], packs: [Pack] = []) {
+    package init(supersedes: [IndexFileID] = [], packs: [Pack] = []) {
         self.supersedes = supersedes
         self.packs = packs
     }
@@ -66,11 +66,11 @@ package struct IndexFile: Sendable, Equatable {
         writer.append(bytes: Self.magic.utf8)
         writer.append(UInt32(supersedes.count))
         for id in supersedes {
-            writer.append(id)
+            writer.append(id.digest)
         }
         writer.append(UInt32(packs.count))
         for pack in packs {
-            writer.append(pack.id)
+            writer.append(pack.id.digest)
             writer.append(UInt64(pack.size))
             writer.append(UInt32(pack.blobs.count))
             for blob in pack.blobs {
@@ -93,17 +93,17 @@ package struct IndexFile: Sendable, Equatable {
         try reader.expectMagic(Self.magic)
         let supersededCount = Int(try reader.read(UInt32.self))
         try reader.checkCount(supersededCount, minimumSize: Digest256.byteCount)
-        var supersedes: [Digest256] = []
+        var supersedes: [IndexFileID] = []
         supersedes.reserveCapacity(supersededCount)
         for _ in 0..<supersededCount {
-            supersedes.append(try reader.readDigest())
+            supersedes.append(IndexFileID(try reader.readDigest()))
         }
         let packCount = Int(try reader.read(UInt32.self))
         try reader.checkCount(packCount, minimumSize: Self.packRecordMinimumSize)
         var packs: [Pack] = []
         packs.reserveCapacity(packCount)
         for _ in 0..<packCount {
-            let id = try reader.readDigest()
+            let id = PackID(try reader.readDigest())
             let size = try reader.read(UInt64.self)
             guard size <= UInt64(Int64.max) else { throw RepositoryError.damaged(what, "pack \(id.shortHex) has an impossible size") }
             let blobCount = Int(try reader.read(UInt32.self))

@@ -29,6 +29,11 @@ package struct KeyFile: Sendable, Equatable {
         }
     }
 
+    /// The largest key file a reader reads: real ones are under 1 KiB. A
+    /// larger file in `keys/` is skipped (or, listed, reported as damaged)
+    /// without being read.
+    package static let maximumSize: Int64 = 64 * 1024
+
     /// When the key was added.
     package var created: Timestamp
     /// The host it was added on.

@@ -37,7 +37,7 @@ package struct LockFile: Sendable, Codable, Hashable {
     ///   - now: The current time.
     ///   - localHost: This host's name.
     package func isStale(now: Timestamp, localHost: String) -> Bool {
-        if now.nanoseconds - time.nanoseconds > Self.staleAfterNanoseconds {
+        if now.nanoseconds(since: time) > Self.staleAfterNanoseconds {  // saturating: a lock may claim any time
             return true
         }
         if host == localHost, pid > 0, kill(pid, 0) != 0, errno == ESRCH {

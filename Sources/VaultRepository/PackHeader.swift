@@ -36,7 +36,7 @@ package struct PackHeader: Sendable, Equatable {
     }
 
     /// The plaintext header.
-    func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var writer = BinaryWriter(reservingCapacity: 8 + entries.count * Self.entrySize)
         writer.append(bytes: Self.magic.utf8)
         writer.append(UInt32(entries.count))
@@ -50,14 +50,19 @@ package struct PackHeader: Sendable, Equatable {
     }
 
     /// Decodes a plaintext header.
-    init(decoding bytes: [UInt8], pack: Digest256) throws(RepositoryError) {
+    package init(decoding bytes: [UInt8], pack: PackID) throws(RepositoryError) {
         var reader = BinaryReader(bytes, context: "header of pack \(pack.shortHex)")
         try reader.expectMagic(Self.magic)
         let count = Int(try reader.read(UInt32.self))
         try reader.checkCount(count, minimumSize: Self.entrySize)
         var entries: [PackHeaderEntry] = []
         entries.reserveCapacity(count)
+        var offset: UInt64 = 0
         for _ in 0..<count {
+            // Every blob must start at an offset a u32 holds (index records and locations are u32).
+            guard offset <= UInt64(UInt32.max) else {
+                throw RepositoryError.damaged("header of pack \(pack.shortHex)", "its blobs run past 4 GiB")
+            }
             let typeByte = try reader.read(UInt8.self)
             guard let type = BlobType(rawValue: typeByte) else {
                 throw RepositoryError.damaged("header of pack \(pack.shortHex)", "unknown blob type \(typeByte)")
@@ -66,6 +71,7 @@ package struct PackHeader: Sendable, Equatable {
             let rawLength = try reader.read(UInt32.self)
             let id = try reader.readDigest()
             entries.append(PackHeaderEntry(type: type, length: length, rawLength: rawLength, id: id))
+            offset += UInt64(length)
         }
         try reader.expectEnd()
         guard !entries.isEmpty else {
@@ -75,11 +81,11 @@ package struct PackHeader: Sendable, Equatable {
     }
 
     /// The blobs with their offsets, as index records.
-    package func locations(pack: Digest256) -> [(id: Digest256, location: BlobLocation)] {
+    package func locations(pack: PackID) -> [(key: BlobKey, location: BlobLocation)] {
         var offset: UInt32 = 0
         return entries.map { entry in
             defer { offset &+= entry.length }
-            return (entry.id, BlobLocation(pack: pack, type: entry.type, offset: offset, length: entry.length, rawLength: entry.rawLength))
+            return (BlobKey(entry.type, entry.id), BlobLocation(pack: pack, type: entry.type, offset: offset, length: entry.length, rawLength: entry.rawLength))
         }
     }
 

@@ -3,21 +3,21 @@ import VaultCodecs
 /// A finished pack file, ready to store.
 package struct FinishedPack: Sendable {
     /// The pack's ID: the SHA-256 of ``bytes``.
-    package var id: Digest256
+    package var id: PackID
     /// The whole pack file.
     package var bytes: [UInt8]
     /// The blobs it holds, with their locations.
-    package var blobs: [(id: Digest256, location: BlobLocation)]
+    package var blobs: [(key: BlobKey, location: BlobLocation)]
 }
 
 /// A pack that has been stored: what the index needs to know of it.
 package struct StoredPack: Sendable {
     /// The pack's ID.
-    package var id: Digest256
+    package var id: PackID
     /// The pack file's size.
     package var size: Int64
     /// The blobs it holds, with their locations.
-    package var blobs: [(id: Digest256, location: BlobLocation)]
+    package var blobs: [(key: BlobKey, location: BlobLocation)]
 
     /// Describes a finished pack, without its bytes.
     package init(_ pack: FinishedPack) {
@@ -73,7 +73,7 @@ package struct PackWriter: Sendable {
         let sealedHeader = cipher.seal(header.encoded())
         bytes.append(contentsOf: sealedHeader)
         withUnsafeBytes(of: UInt32(sealedHeader.count).littleEndian) { bytes.append(contentsOf: $0) }
-        let id = SHA256Hasher.hash(bytes)
+        let id = PackID(SHA256Hasher.hash(bytes))
         let pack = FinishedPack(id: id, bytes: bytes, blobs: header.locations(pack: id))
         bytes = []
         entries = []

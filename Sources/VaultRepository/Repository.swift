@@ -100,9 +100,10 @@ package struct Repository: Sendable {
     ) async throws(RepositoryError) -> Repository {
         let bytes = try await configBytes(of: storage)
         let header = try RepositoryConfig.header(of: bytes)
+        // Entries not named by a SHA-256 (a stray `keys/readme`) are not key files: ignored.
         let keyFiles = try await storageCall { () async throws(StorageError) in
             try await storage.listAllObjects(.keys)
-        }
+        }.filter { Digest256(hex: $0.name.name) != nil }
         guard header.isEncrypted else {
             guard keyFiles.isEmpty else {
                 throw RepositoryError(.damaged, "config says the repository is not encrypted, but it has key files: refusing to write plaintext")
@@ -114,7 +115,8 @@ package struct Repository: Sendable {
             throw RepositoryError(.damaged, "the repository is encrypted but has no key files")
         }
         let password = try password()
-        let keys = try await openKeys(in: storage, names: keyFiles.map(\.name), password: password).keys
+        let readable = keyFiles.filter { $0.size <= KeyFile.maximumSize }  // memory on crafted input
+        let keys = try await openKeys(in: storage, names: readable.map(\.name), password: password).keys
         let repository = Repository(storage: storage, config: try RepositoryConfig(decoding: bytes, cipher: ObjectCipher(keys: keys)), keys: keys)
         return repository
     }
@@ -157,14 +159,49 @@ package struct Repository: Sendable {
     static func storeNamedBySHA256(_ bytes: [UInt8], kind: ObjectKind, in storage: any Storage) async throws(RepositoryError) -> Digest256 {
         let id = SHA256Hasher.hash(bytes)
         let name = try! ObjectName(kind: kind, name: id.hex)
+        try await storeContentAddressed(bytes, as: name, id: id, in: storage)
+        return id
+    }
+
+    /// Stores an object named by the SHA-256 of its bytes.
+    ///
+    /// When an object of that name is there already, it normally holds the
+    /// same bytes (content addressing makes the put a success). But it may
+    /// be a damaged copy (a flipped bit on disk; a plain repository writes
+    /// the very same pack again when a backup stores the same data), and
+    /// then it is replaced: the bytes in hand are the good ones.
+    static func storeContentAddressed(_ bytes: [UInt8], as name: ObjectName, id: Digest256, in storage: any Storage) async throws(RepositoryError) {
         do {
             try await storage.put(bytes, as: name)
+            return
         } catch where error.code == .alreadyExists {
-            // The same bytes are already there: content addressing makes this a success.
+            // Checked below.
         } catch {
             throw RepositoryError(error)
         }
-        return id
+        let existing: [UInt8]
+        do {
+            existing = try await storage.get(name)
+        } catch where error.code == .notFound {
+            existing = []
+        } catch {
+            throw RepositoryError(error)
+        }
+        guard SHA256Hasher.hash(existing) != id else { return }
+        do {
+            try await storage.delete(name)
+        } catch where error.code == .notFound {
+            // Gone already: nothing to replace.
+        } catch {
+            throw RepositoryError(error)
+        }
+        do {
+            try await storage.put(bytes, as: name)
+        } catch where error.code == .alreadyExists {
+            // Another writer stored it in between; readers check it by its name.
+        } catch {
+            throw RepositoryError(error)
+        }
     }
 
     /// Seals `plaintext` and stores it as an object of `kind` named by the SHA-256 of the sealed bytes.
@@ -205,7 +242,7 @@ package struct Repository: Sendable {
     /// Adds a key file for another password.
     ///
     /// - Returns: The new key file's ID.
-    package func addKey(password: String, kdf: KeyFile.ScryptParameters = .default) async throws(RepositoryError) -> Digest256 {
+    package func addKey(password: String, kdf: KeyFile.ScryptParameters = .default) async throws(RepositoryError) -> KeyID {
         guard let keys else {
             throw RepositoryError(.invalidRequest, "the repository is not encrypted: it has no keys")
         }
@@ -213,31 +250,40 @@ package struct Repository: Sendable {
             throw RepositoryError(.passwordRequired, "the new password is empty")
         }
         let keyFile = try KeyFile(wrapping: keys, password: password, kdf: kdf, host: HostIdentity.hostName, user: HostIdentity.userName)
-        return try await Self.storeNamedBySHA256(keyFile.encoded(), kind: .keys, in: storage)
+        return KeyID(try await Self.storeNamedBySHA256(keyFile.encoded(), kind: .keys, in: storage))
     }
 
-    /// The repository's key files.
-    package func keyFiles() async throws(RepositoryError) -> [(id: Digest256, file: KeyFile)] {
-        var result: [(Digest256, KeyFile)] = []
+    /// The repository's key files; entries of `keys/` whose name is not a
+    /// key ID (64 hex digits) are not key files and are left out.
+    package func keyFiles() async throws(RepositoryError) -> [(id: KeyID, file: KeyFile)] {
+        var result: [(KeyID, KeyFile)] = []
         for info in try await list(.keys) {
+            guard let id = KeyID(hex: info.name.name) else { continue }  // not a key file (a stray `keys/readme`)
+            guard info.size <= KeyFile.maximumSize else {
+                throw RepositoryError.damaged(info.name, "it has \(info.size) bytes, more than a key file's \(KeyFile.maximumSize)")
+            }
             let bytes = try await Self.storageCall { () async throws(StorageError) in try await storage.get(info.name) }
-            result.append((Digest256(hex: info.name.name)!, try KeyFile(decoding: bytes, what: "\(info.name)")))
+            result.append((id, try KeyFile(decoding: bytes, what: "\(info.name)")))
         }
         return result
     }
 
     /// The key file that `password` opens.
-    package func keyFileID(openedBy password: String) async throws(RepositoryError) -> Digest256 {
-        let names = try await list(.keys).map(\.name)
-        return Digest256(hex: try await Self.openKeys(in: storage, names: names, password: password).name.name)!
+    package func keyFileID(openedBy password: String) async throws(RepositoryError) -> KeyID {
+        let names = try await list(.keys).filter { $0.size <= KeyFile.maximumSize }.map(\.name).filter { KeyID(hex: $0.name) != nil }
+        let opened = try await Self.openKeys(in: storage, names: names, password: password).name
+        guard let id = KeyID(hex: opened.name) else {
+            throw RepositoryError(.wrongPassword, "wrong password or no key found")
+        }
+        return id
     }
 
     /// Removes a key file; the last one is never removed.
     ///
     /// - Throws: ``RepositoryError`` with code `.invalidRequest` for the last
     ///   key or an unknown ID.
-    package func removeKey(_ id: Digest256) async throws(RepositoryError) {
-        let names = try await list(.keys).map(\.name)
+    package func removeKey(_ id: KeyID) async throws(RepositoryError) {
+        let names = try await list(.keys).map(\.name).filter { KeyID(hex: $0.name) != nil }
         guard let name = names.first(where: { $0.name == id.hex }) else {
             throw RepositoryError(.invalidRequest, "no key \(id.hex)")
         }
@@ -252,83 +298,157 @@ package struct Repository: Sendable {
     /// Stores a snapshot manifest.
     ///
     /// - Returns: The snapshot's ID.
-    package func saveSnapshot(_ manifest: SnapshotManifest) async throws(RepositoryError) -> Digest256 {
-        try await saveObject(manifest.encoded(), kind: .snapshots)
+    package func saveSnapshot(_ manifest: SnapshotManifest) async throws(RepositoryError) -> SnapshotID {
+        SnapshotID(try await saveObject(manifest.encoded(), kind: .snapshots))
     }
 
     /// Loads one snapshot manifest.
-    package func loadSnapshot(_ id: Digest256) async throws(RepositoryError) -> SnapshotManifest {
+    package func loadSnapshot(_ id: SnapshotID) async throws(RepositoryError) -> SnapshotManifest {
         let name = try! ObjectName(kind: .snapshots, name: id.hex)
         return try SnapshotManifest(decoding: try await loadObject(name), what: "snapshot \(id.shortHex)")
     }
 
-    /// Loads every snapshot manifest, oldest first.
-    package func snapshots() async throws(RepositoryError) -> [(id: Digest256, manifest: SnapshotManifest)] {
-        var result: [(id: Digest256, manifest: SnapshotManifest)] = []
+    /// Every snapshot: the readable ones and the damaged ones.
+    package struct SnapshotCatalog: Sendable {
+        /// The snapshots that load, oldest first.
+        package var readable: [(id: SnapshotID, manifest: SnapshotManifest)]
+        /// Snapshots whose file is damaged (it does not match its name, does
+        /// not open, or does not decode), by ID, and why.
+        package var damaged: [(id: SnapshotID, error: RepositoryError)]
+    }
+
+    /// Loads every snapshot manifest; a damaged snapshot file is listed as
+    /// damaged and stops nothing.
+    ///
+    /// - Throws: ``RepositoryError`` only when a snapshot cannot be listed
+    ///   or read from the storage.
+    package func snapshotCatalog() async throws(RepositoryError) -> SnapshotCatalog {
+        var readable: [(id: SnapshotID, manifest: SnapshotManifest)] = []
+        var damaged: [(id: SnapshotID, error: RepositoryError)] = []
         for info in try await list(.snapshots) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
-            result.append((id, try await loadSnapshot(id)))
+            guard let id = SnapshotID(hex: info.name.name) else { continue }
+            do {
+                readable.append((id, try await loadSnapshot(id)))
+            } catch where error.code == .damaged {
+                damaged.append((id, error))
+            }
         }
-        return result.sorted { ($0.manifest.time, $0.id) < ($1.manifest.time, $1.id) }
+        readable.sort { ($0.manifest.time, $0.id) < ($1.manifest.time, $1.id) }
+        return SnapshotCatalog(readable: readable, damaged: damaged)
+    }
+
+    /// Loads every readable snapshot manifest, oldest first; damaged
+    /// snapshot files are left out (``snapshotCatalog()`` lists them).
+    package func snapshots() async throws(RepositoryError) -> [(id: SnapshotID, manifest: SnapshotManifest)] {
+        try await snapshotCatalog().readable
     }
 
     // MARK: Index
 
     /// The loaded index: every indexed blob, and which index files it came from.
     package struct LoadedIndex: Sendable {
-        /// Blob locations.
+        /// Blob locations, by blob key (type and ID).
         package var chunks: ChunkIndex
         /// Pack sizes, from the index files.
-        package var packSizes: [Digest256: Int64]
+        package var packSizes: [PackID: Int64]
         /// The index files in effect (not superseded).
-        package var files: [Digest256]
+        package var files: [IndexFileID]
+        /// Index files that are damaged and were left out, and why. The
+        /// packs only they listed are read from their headers instead
+        /// (``packsFromHeaders``) until `vault repair index` rebuilds the
+        /// index.
+        package var damagedFiles: [(id: IndexFileID, error: RepositoryError)] = []
+        /// The stored packs compared with the index, when the index was
+        /// loaded with `checkingPacks`: the locations of blobs in its
+        /// ``PackInventory/missing`` packs were left out, so a copy of a
+        /// blob in another pack is found there.
+        package var inventory: PackInventory?
+        /// Unindexed packs whose headers were read to stand in for
+        /// ``damagedFiles`` (empty when no index file is damaged).
+        package var packsFromHeaders: [PackID] = []
     }
 
     /// Loads and merges every index file that no other supersedes.
-    package func loadIndex() async throws(RepositoryError) -> LoadedIndex {
-        var decoded: [(Digest256, IndexFile)] = []
-        var superseded: Set<Digest256> = []
+    ///
+    /// A damaged index file does not stop the load: it is left out and
+    /// listed in ``LoadedIndex/damagedFiles``, and the headers of the packs
+    /// no readable index file names are read in its place.
+    ///
+    /// - Parameter checkingPacks: Whether to list `data/` once and leave
+    ///   out the locations of blobs in packs that are gone, so that every
+    ///   location in the index is in a stored pack (backup and restore do).
+    /// - Throws: ``RepositoryError`` when the index files (or `data/`)
+    ///   cannot be listed or read.
+    package func loadIndex(checkingPacks: Bool = false) async throws(RepositoryError) -> LoadedIndex {
+        var decoded: [(IndexFileID, IndexFile)] = []
+        var damaged: [(id: IndexFileID, error: RepositoryError)] = []
+        var superseded: Set<IndexFileID> = []
         for info in try await list(.index) {
-            guard let id = Digest256(hex: info.name.name) else { continue }
-            let file = try IndexFile(decoding: try await loadObject(info.name), what: "\(info.name)")
+            guard let id = IndexFileID(hex: info.name.name) else { continue }
+            let file: IndexFile
+            do {
+                file = try IndexFile(decoding: try await loadObject(info.name), what: "\(info.name)")
+            } catch where error.code == .damaged {
+                damaged.append((id, error))
+                continue
+            }
             superseded.formUnion(file.supersedes)
             decoded.append((id, file))
         }
+        var inventory: PackInventory?
+        let damagedInEffect = damaged.filter { !superseded.contains($0.id) }
+        // A damaged index file leaves its packs unindexed: list the packs
+        // then, so their headers can stand in for it (below).
+        if checkingPacks || !damagedInEffect.isEmpty {
+            let indexed = decoded.lazy.filter { !superseded.contains($0.0) }.flatMap { $0.1.packs.lazy.map(\.id) }
+            inventory = try await packInventory(indexed: indexed)
+        }
+        let missingPacks = inventory?.missing ?? []
         let blobCount = decoded.reduce(0) { total, entry in total + entry.1.packs.reduce(0) { $0 + $1.blobs.count } }
         var chunks = ChunkIndex(expectedCount: blobCount)
-        var packSizes: [Digest256: Int64] = [:]
-        var files: [Digest256] = []
+        var packSizes: [PackID: Int64] = [:]
+        var files: [IndexFileID] = []
         for (id, file) in decoded where !superseded.contains(id) {
             files.append(id)
-            for pack in file.packs {
+            for pack in file.packs where !missingPacks.contains(pack.id) {
                 packSizes[pack.id] = pack.size
                 chunks.insert(contentsOf: pack.blobs.lazy.map { blob in
-                    (blob.id, BlobLocation(pack: pack.id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength))
+                    (BlobKey(blob.type, blob.id), BlobLocation(pack: pack.id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength))
                 })
             }
         }
-        return LoadedIndex(chunks: chunks, packSizes: packSizes, files: files)
+        var packsFromHeaders: [PackID] = []
+        if !damagedInEffect.isEmpty, let inventory {
+            // Until `vault repair index` writes a new index, the headers of
+            // the unindexed packs (one range read each) stand in for the
+            // damaged files, so every snapshot can still be read. Blobs read
+            // through them are checked against their IDs as always.
+            for orphan in inventory.orphans {
+                guard let header = try? await loadPackHeader(orphan.id, size: orphan.size) else { continue }
+                packSizes[orphan.id] = orphan.size
+                chunks.insert(contentsOf: header.locations(pack: orphan.id))
+                packsFromHeaders.append(orphan.id)
+            }
+        }
+        return LoadedIndex(
+            chunks: chunks, packSizes: packSizes, files: files,
+            damagedFiles: damagedInEffect, inventory: inventory, packsFromHeaders: packsFromHeaders
+        )
     }
 
     /// Stores an index file.
     ///
     /// - Returns: Its ID.
-    package func saveIndex(_ file: IndexFile) async throws(RepositoryError) -> Digest256 {
-        try await saveObject(file.encoded(), kind: .index)
+    package func saveIndex(_ file: IndexFile) async throws(RepositoryError) -> IndexFileID {
+        IndexFileID(try await saveObject(file.encoded(), kind: .index))
     }
 
     // MARK: Packs and blobs
 
-    /// Stores a finished pack.
+    /// Stores a finished pack; a damaged pack of the same name is replaced.
     package func savePack(_ pack: FinishedPack) async throws(RepositoryError) {
-        let name = try! ObjectName(kind: .data, name: pack.id.hex)
-        do {
-            try await storage.put(pack.bytes, as: name)
-        } catch where error.code == .alreadyExists {
-            // Identical bytes: another writer stored the same pack.
-        } catch {
-            throw RepositoryError(error)
-        }
+        let name = try ObjectName.pack(pack.id)
+        try await Self.storeContentAddressed(pack.bytes, as: name, id: pack.id.digest, in: storage)
     }
 
     /// Reads a pack's header with one range read of its tail.
@@ -338,8 +458,8 @@ package struct Repository: Sendable {
     ///   - size: The pack file's size.
     /// - Throws: ``RepositoryError`` with code `.damaged` when the header is
     ///   unreadable or does not account for the whole file.
-    package func loadPackHeader(_ id: Digest256, size: Int64) async throws(RepositoryError) -> PackHeader {
-        let name = try! ObjectName(kind: .data, name: id.hex)
+    package func loadPackHeader(_ id: PackID, size: Int64) async throws(RepositoryError) -> PackHeader {
+        let name = try ObjectName.pack(id)
         let what = "pack \(id.shortHex)"
         guard size >= Int64(PackHeader.trailerSize) else {
             throw RepositoryError.damaged(what, "\(size) bytes is too short for a pack")
@@ -375,7 +495,8 @@ package struct Repository: Sendable {
 
     /// Reads one blob, checks it against its ID and returns its plaintext.
     package func loadBlob(_ id: Digest256, at location: BlobLocation) async throws(RepositoryError) -> [UInt8] {
-        let name = try! ObjectName(kind: .data, name: location.pack.hex)
+        try checkClaimedLengths(location, id: id)  // before reading or allocating what they claim
+        let name = try ObjectName.pack(location.pack)
         let start = Int64(location.offset)
         let stored = try await Self.storageCall { () async throws(StorageError) in
             try await storage.get(name, range: start..<start + Int64(location.length))
@@ -385,8 +506,11 @@ package struct Repository: Sendable {
     }
 
     /// Reads and decodes one tree blob.
+    ///
+    /// - Parameter id: The ID of a tree blob; a data blob with the same ID
+    ///   is never taken for it.
     package func loadTree(_ id: Digest256, index: ChunkIndex) async throws(RepositoryError) -> Tree {
-        guard let location = index.location(of: id) else {
+        guard let location = index.location(of: .tree(id)) else {
             throw RepositoryError(.damaged, "tree \(id.shortHex) is missing from the index")
         }
         return try Tree(decoding: try await loadBlob(id, at: location), what: "tree \(id.shortHex)")

@@ -16,8 +16,8 @@ package struct RepositoryWriter: ~Copyable {
     private var encoder: BlobEncoder
     private var dataPack: PackWriter
     private var treePack: PackWriter
-    /// Blobs in the open packs, not yet in ``index``.
-    private var pending: Set<Digest256> = []
+    /// Blobs in the open packs (or being encoded), not yet in ``index``.
+    private var pending: Set<BlobKey> = []
     private var unindexedPacks: [IndexFile.Pack] = []
     private var unindexedBytes: Int64 = 0
 
@@ -40,8 +40,11 @@ package struct RepositoryWriter: ~Copyable {
     }
 
     /// Whether the repository has the blob, or it is in an open pack.
-    package func contains(_ id: Digest256) -> Bool {
-        index.contains(id) || pending.contains(id)
+    ///
+    /// - Parameter key: The blob's type and ID: a tree blob never stands in
+    ///   for a data blob with the same ID, nor the other way round.
+    package func contains(_ key: BlobKey) -> Bool {
+        index.contains(key) || pending.contains(key)
     }
 
     /// Adds a blob to an open pack unless the repository has it already.
@@ -53,8 +56,9 @@ package struct RepositoryWriter: ~Copyable {
     @discardableResult
     package mutating func stage(_ plaintext: UnsafeRawBufferPointer, type: BlobType) -> (id: Digest256, isNew: Bool) {
         let id = repository.identifier.id(of: plaintext)
-        guard !contains(id) else { return (id, false) }
-        pending.insert(id)
+        let key = BlobKey(type, id)
+        guard !contains(key) else { return (id, false) }
+        pending.insert(key)
         switch type {
         case .data: Self.append(plaintext, id: id, type: type, to: &dataPack, using: &encoder)
         case .tree: Self.append(plaintext, id: id, type: type, to: &treePack, using: &encoder)
@@ -74,10 +78,11 @@ package struct RepositoryWriter: ~Copyable {
     /// Marks a blob as on its way (being encoded elsewhere), so
     /// ``contains(_:)`` finds it and it is not encoded twice.
     ///
+    /// - Parameter key: The blob's type and ID.
     /// - Returns: Whether the blob was new; `false` if it is known or on its way.
-    package mutating func reserve(_ id: Digest256) -> Bool {
-        guard !index.contains(id) else { return false }
-        return pending.insert(id).inserted
+    package mutating func reserve(_ key: BlobKey) -> Bool {
+        guard !index.contains(key) else { return false }
+        return pending.insert(key).inserted
     }
 
     /// Appends a blob encoded elsewhere (see ``reserve(_:)``) to its open pack.
@@ -114,13 +119,13 @@ package struct RepositoryWriter: ~Copyable {
     ///   and may be empty.
     package mutating func recordStored(_ pack: StoredPack) {
         for blob in pack.blobs {
-            index.insert(blob.id, blob.location)
-            pending.remove(blob.id)
+            index.insert(blob.key, blob.location)
+            pending.remove(blob.key)
         }
         unindexedPacks.append(IndexFile.Pack(
             id: pack.id, size: pack.size,
             blobs: pack.blobs.map {
-                IndexFile.Blob(id: $0.id, type: $0.location.type, offset: $0.location.offset, length: $0.location.length, rawLength: $0.location.rawLength)
+                IndexFile.Blob(id: $0.key.id, type: $0.location.type, offset: $0.location.offset, length: $0.location.length, rawLength: $0.location.rawLength)
             }
         ))
         unindexedBytes += pack.size

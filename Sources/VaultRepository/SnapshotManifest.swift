@@ -33,6 +33,25 @@ package struct SnapshotSummary: Sendable, Codable, Hashable {
 
     /// An empty summary.
     package init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case filesNew, filesChanged, filesUnchanged, filesRemoved, directories, bytesRead, bytesTotal, bytesAdded, blobsAdded
+    }
+
+    /// Decodes a summary; every field is optional (docs/format.md: readers
+    /// must not depend on `summary`), an absent one reads as 0.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        filesNew = try container.decodeIfPresent(Int.self, forKey: .filesNew) ?? 0
+        filesChanged = try container.decodeIfPresent(Int.self, forKey: .filesChanged) ?? 0
+        filesUnchanged = try container.decodeIfPresent(Int.self, forKey: .filesUnchanged) ?? 0
+        filesRemoved = try container.decodeIfPresent(Int.self, forKey: .filesRemoved) ?? 0
+        directories = try container.decodeIfPresent(Int.self, forKey: .directories) ?? 0
+        bytesRead = try container.decodeIfPresent(Int64.self, forKey: .bytesRead) ?? 0
+        bytesTotal = try container.decodeIfPresent(Int64.self, forKey: .bytesTotal) ?? 0
+        bytesAdded = try container.decodeIfPresent(Int64.self, forKey: .bytesAdded) ?? 0
+        blobsAdded = try container.decodeIfPresent(Int.self, forKey: .blobsAdded) ?? 0
+    }
 }
 
 /// A snapshot: one backup of a set of paths (docs/format.md, "Snapshots").
@@ -52,9 +71,9 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
     /// Full, incremental or differential.
     package var kind: SnapshotKind
     /// The snapshot unchanged files were compared against, if any.
-    package var parent: Digest256?
+    package var parent: SnapshotID?
     /// The last full snapshot of the same host and paths, if any.
-    package var base: Digest256?
+    package var base: SnapshotID?
     /// The root tree blob.
     package var tree: Digest256
     /// Whether some files could not be read.
@@ -63,11 +82,13 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
     package var summary: SnapshotSummary
     /// The program that wrote the snapshot.
     package var program: String
+    /// Set when the backup looked like it captured a ransomware attack; absent otherwise.
+    package var suspect: SnapshotSuspicion? = nil
 
     /// Creates a snapshot manifest.
     package init(
         time: Timestamp, host: String, user: String, paths: [String], tags: [String], kind: SnapshotKind,
-        parent: Digest256?, base: Digest256?, tree: Digest256, incomplete: Bool, summary: SnapshotSummary, program: String
+        parent: SnapshotID?, base: SnapshotID?, tree: Digest256, incomplete: Bool, summary: SnapshotSummary, program: String
     ) {
         self.time = time
         self.host = host
@@ -81,6 +102,31 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
         self.incomplete = incomplete
         self.summary = summary
         self.program = program
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case version, time, host, user, paths, tags, kind, parent, base, tree, incomplete, summary, program, suspect
+    }
+
+    /// Decodes a manifest. `summary` may be absent, as may any of its
+    /// fields (docs/format.md); so may `tags` and `program`, which nothing
+    /// depends on either.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        time = try container.decode(Timestamp.self, forKey: .time)
+        host = try container.decode(String.self, forKey: .host)
+        user = try container.decode(String.self, forKey: .user)
+        paths = try container.decode([String].self, forKey: .paths)
+        tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
+        kind = try container.decode(SnapshotKind.self, forKey: .kind)
+        parent = try container.decodeIfPresent(SnapshotID.self, forKey: .parent)
+        base = try container.decodeIfPresent(SnapshotID.self, forKey: .base)
+        tree = try container.decode(Digest256.self, forKey: .tree)
+        incomplete = try container.decode(Bool.self, forKey: .incomplete)
+        summary = try container.decodeIfPresent(SnapshotSummary.self, forKey: .summary) ?? SnapshotSummary()
+        program = try container.decodeIfPresent(String.self, forKey: .program) ?? ""
+        suspect = try container.decodeIfPresent(SnapshotSuspicion.self, forKey: .suspect)
     }
 
     /// The manifest's plaintext.

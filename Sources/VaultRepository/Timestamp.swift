@@ -6,25 +6,82 @@ import Darwin
 
 /// A point in time with nanosecond precision, stored as nanoseconds since
 /// 1970-01-01T00:00:00Z and written as RFC 3339 in UTC.
+///
+/// The range is that of an `i64` count of nanoseconds (docs/format.md,
+/// "Tree blobs"): 1677-09-21T00:12:43.145224192Z ... 2262-04-11T23:47:16.854775807Z.
+/// Every operation on a timestamp read from a repository is defined over the
+/// whole range: nothing here traps on a hostile value.
 package struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// Nanoseconds since the Unix epoch.
     package var nanoseconds: Int64
+
+    /// The earliest time a timestamp holds.
+    package static let earliest = Timestamp(nanoseconds: .min)
+    /// The latest time a timestamp holds.
+    package static let latest = Timestamp(nanoseconds: .max)
 
     /// Creates a timestamp from nanoseconds since the Unix epoch.
     package init(nanoseconds: Int64) {
         self.nanoseconds = nanoseconds
     }
 
-    /// The current time.
+    /// Creates a timestamp from seconds and nanoseconds past them, or `nil`
+    /// when that time lies outside ``earliest`` ... ``latest``.
+    ///
+    /// - Parameters:
+    ///   - seconds: Whole seconds since the epoch (negative before).
+    ///   - nanoseconds: Nanoseconds past `seconds`, normally 0 ..< 1,000,000,000.
+    package init?(seconds: Int64, nanoseconds: Int64) {
+        var seconds = seconds
+        var nanoseconds = nanoseconds
+        if seconds < 0, nanoseconds > 0 {
+            // The earliest second's product alone is below Int64.min: borrow one second.
+            seconds += 1
+            nanoseconds -= 1_000_000_000
+        }
+        let (product, productOverflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, sumOverflow) = product.addingReportingOverflow(nanoseconds)
+        guard !productOverflow, !sumOverflow else { return nil }
+        self.nanoseconds = sum
+    }
+
+    /// The timestamp nearest to seconds and nanoseconds: the time itself
+    /// when it fits, else ``earliest`` or ``latest``.
+    ///
+    /// - Returns: The timestamp, and whether it is exact.
+    package static func clamping(seconds: Int64, nanoseconds: Int64) -> (timestamp: Timestamp, isExact: Bool) {
+        if let exact = Timestamp(seconds: seconds, nanoseconds: nanoseconds) {
+            return (exact, true)
+        }
+        // Out of range (with nanoseconds in 0 ..< 10^9): the sign of the seconds decides the side.
+        return (seconds < 0 || (seconds == 0 && nanoseconds < 0) ? earliest : latest, false)
+    }
+
+    /// The current time (clamped to the range, should the clock be set past 2262).
     package static func now() -> Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        return Timestamp(nanoseconds: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
+        return clamping(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec)).timestamp
     }
 
     /// Seconds since the Unix epoch, rounded down.
     package var seconds: Int64 {
-        nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        let (quotient, remainder) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+
+    /// Nanoseconds past ``seconds``: 0 ..< 1,000,000,000.
+    package var nanosecondsPastSecond: Int64 {
+        let remainder = nanoseconds % 1_000_000_000
+        return remainder < 0 ? remainder + 1_000_000_000 : remainder
+    }
+
+    /// Nanoseconds from `earlier` to this time, saturating at the limits of
+    /// `Int64` instead of trapping (times from a repository may be anything).
+    package func nanoseconds(since earlier: Timestamp) -> Int64 {
+        let (difference, overflow) = nanoseconds.subtractingReportingOverflow(earlier.nanoseconds)
+        guard overflow else { return difference }
+        return nanoseconds < earlier.nanoseconds ? .min : .max
     }
 
     /// `YYYY-MM-DDTHH:MM:SS[.fffffffff]Z`, trailing fractional zeros dropped.
@@ -38,7 +95,7 @@ package struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringC
         }
         var text = "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))"
             + "T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
-        var fraction = Int32(nanoseconds - seconds * 1_000_000_000)
+        var fraction = Int32(nanosecondsPastSecond)
         if fraction > 0 {
             var digits = 9
             while fraction % 10 == 0 {
@@ -110,7 +167,9 @@ package struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringC
         parts.tm_min = Int32(minute)
         parts.tm_sec = Int32(second)
         let seconds = Int64(timegm(&parts)) - Int64(offsetSeconds)
-        self.nanoseconds = seconds * 1_000_000_000 + fraction
+        // Years 0000-9999 parse; only 1677-2262 fit in the nanosecond count.
+        guard let value = Timestamp(seconds: seconds, nanoseconds: fraction) else { return nil }
+        self = value
     }
 
     package init(from decoder: any Decoder) throws {

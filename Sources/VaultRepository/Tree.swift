@@ -40,6 +40,10 @@ package struct TreeNode: Sendable, Hashable {
         package init(rawValue: UInt8) { self.rawValue = rawValue }
         /// The file changed while it was read: its contents may be inconsistent.
         package static let changedWhileReading = Flags(rawValue: 1 << 0)
+        /// The modification or status change time lay outside what the
+        /// format holds (1677-09-21 ... 2262-04-11) and was stored as the
+        /// nearest time it holds.
+        package static let timeClamped = Flags(rawValue: 1 << 1)
     }
 
     /// The entry's name: any bytes but `/` and NUL, not empty, `.` or `..`.
@@ -196,6 +200,11 @@ package struct Tree: Sendable, Hashable {
             node.mtime = Timestamp(nanoseconds: try reader.read(Int64.self))
             node.ctime = Timestamp(nanoseconds: try reader.read(Int64.self))
             node.size = try reader.read(UInt64.self)
+            // No file system has files of 2^63 bytes or more (off_t is signed): such a size is damage,
+            // and readers may add sizes up in an Int64.
+            guard node.size <= UInt64(Int64.max) else {
+                throw RepositoryError.damaged(what, "entry '\(node.displayName)' has an impossible size \(node.size)")
+            }
             node.inode = try reader.read(UInt64.self)
             node.device = try reader.read(UInt64.self)
             node.links = try reader.read(UInt64.self)

@@ -13,6 +13,11 @@ struct BackupCommand: AsyncParsableCommand {
             latest snapshot of the same host and paths are taken from it without being read. --differential \
             compares with the latest full snapshot instead; --full reads every file. The first backup of a set of \
             paths is always full. Every snapshot restores on its own. Exit code 3 means some files could not be read.
+
+            Ransomware check: when at least 50 new or changed files, and at least 20% of them, look freshly \
+            encrypted (they stopped compressing, lost the magic number of their extension, or were renamed to a \
+            shared new extension), the snapshot is still saved but marked suspect, a warning names examples and the \
+            last clean snapshot, and the exit code is 5. Set the rule with --ransomware-threshold N,P%.
             """
     )
 
@@ -54,6 +59,12 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Print newline-delimited JSON status and summary objects on standard output.")
     var json = false
 
+    @Option(help: ArgumentHelp("Mark the snapshot suspect when at least N files and P percent of the new or changed files look encrypted (default 50,20%).", valueName: "N,P%"))
+    var ransomwareThreshold: String?
+
+    @Flag(help: "Do not check for files encrypted by ransomware.")
+    var noRansomwareCheck = false
+
     func validate() throws {
         if full && differential {
             throw ValidationError("--full and --differential exclude each other")
@@ -63,6 +74,16 @@ struct BackupCommand: AsyncParsableCommand {
         }
         if !stdin && paths.isEmpty {
             throw ValidationError("give at least one path to back up, or --stdin")
+        }
+        if noRansomwareCheck && ransomwareThreshold != nil {
+            throw ValidationError("--no-ransomware-check and --ransomware-threshold exclude each other")
+        }
+        if let ransomwareThreshold {
+            do {
+                _ = try RansomwareThreshold(parsing: ransomwareThreshold)
+            } catch {
+                throw ValidationError(error.message)
+            }
         }
         if stdin && !TreeNode.isValidName(Array(stdinFilename.utf8)) {
             throw ValidationError("--stdin-filename must be a plain file name")
@@ -76,6 +97,7 @@ struct BackupCommand: AsyncParsableCommand {
         if let host { options.host = host }
         options.excludeCaches = excludeCaches
         options.oneFileSystem = oneFileSystem
+        options.ransomwareThreshold = noRansomwareCheck ? nil : try ransomwareThreshold.map(RansomwareThreshold.init(parsing:)) ?? .default
         for pattern in excludes {
             try options.excludes.add(pattern)
         }
@@ -90,9 +112,12 @@ struct BackupCommand: AsyncParsableCommand {
         let interrupt = InterruptHandler.install()
         let reporter = BackupReporter(json: json)
         let backup = Backup(repository: opened, options: options, interrupt: interrupt) { reporter.progress($0) }
-        let stream: StandardInputSource? = stdin ? .standardInput(fileName: stdinFilename) : nil
+        let stream: StandardInputSource? = stdin ? .standardInput(fileName: stdinFilename, interrupt: interrupt) : nil
         let result = try await backup.run(stream: stream)
         reporter.finish(result)
+        if result.manifest.suspect != nil {
+            throw ExitCode(.suspect)
+        }
         if result.manifest.incomplete {
             throw ExitCode(.incomplete)
         }

@@ -52,6 +52,9 @@ final class BackupReporter: Sendable {
         for warning in result.warnings {
             StandardError.line("vault: warning: \(warning.message)")
         }
+        for line in result.ransomwareAlarm.map({ RansomwareReport.lines($0, snapshotID: result.snapshotID) }) ?? [] {
+            StandardError.line("vault: warning: \(line)")
+        }
         let manifest = result.manifest
         let summary = manifest.summary
         let seconds = Double(result.elapsedNanoseconds) / 1e9
@@ -63,7 +66,7 @@ final class BackupReporter: Sendable {
                 "files_unchanged": summary.filesUnchanged, "files_removed": summary.filesRemoved, "directories": summary.directories,
                 "bytes_read": summary.bytesRead, "bytes_total": summary.bytesTotal, "bytes_added": summary.bytesAdded,
                 "blobs_added": summary.blobsAdded, "incomplete": manifest.incomplete, "warnings": result.warnings.count,
-                "seconds": seconds,
+                "seconds": seconds, "suspect": result.ransomwareAlarm.map(RansomwareReport.jsonObject) ?? NSNull(),
             ])
             return
         }
@@ -73,7 +76,7 @@ final class BackupReporter: Sendable {
             read \(ByteCount.format(summary.bytesRead)) of \(ByteCount.format(summary.bytesTotal)), added \(ByteCount.format(summary.bytesAdded)) to the repository in \(String(format: "%.2f", seconds)) s
             """)
         if manifest.incomplete {
-            print("the snapshot is incomplete: \(result.warnings.filter { $0.kind == .unreadable }.count) paths could not be read")
+            print("the snapshot is incomplete: \(result.warnings.filter { $0.kind.makesSnapshotIncomplete }.count) paths could not be read or recorded exactly")
         }
     }
 }

@@ -1,10 +1,12 @@
 import ArgumentParser
+import Foundation
 import VaultChunker
 import VaultCodecs
 import VaultRepository
 
 /// `vault debug bench`: single-core throughput of the chunker, the hashes,
-/// the cipher and zlib on in-memory data, as a markdown table.
+/// the cipher and both deflate engines (zlib and libdeflate, which write the
+/// same zlib streams) on in-memory data, as a markdown table.
 ///
 /// Every figure is the fastest of `--passes` passes over the same bytes, on
 /// one thread, in MB/s with MB = 10^6 bytes (as `openssl speed` counts).
@@ -15,11 +17,13 @@ import VaultRepository
 struct DebugBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure single-core MB/s of the chunker, SHA-256, HMAC, AES-GCM and zlib in memory.",
+        abstract: "Measure single-core MB/s of the chunker, SHA-256, HMAC, AES-GCM, zlib and libdeflate in memory.",
         discussion: """
             Build with 'swift build -c release' first: a debug build is many times slower. \
             MB = 10^6 bytes. Each figure is the fastest of --passes passes, on one thread, over \
-            random data and over text-like data (words from a fixed list).
+            random data and over text-like data (words from a fixed list). Each --deflate-file \
+            adds a table of both deflate engines at levels 1, 2, 3, 4 and 6 on the start of that \
+            file (--zlib-size bytes) in 1 MiB blocks: MB/s and output/input.
             """
     )
 
@@ -31,6 +35,16 @@ struct DebugBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Passes per measurement; the fastest one counts.")
     var passes: Int = 3
+
+    @Option(name: .customLong("deflate-file"), help: ArgumentHelp("Also compare zlib and libdeflate on the start of this file (repeatable).", valueName: "path"))
+    var deflateFiles: [String] = []
+
+    @Flag(help: "Measure only the deflate engines (skip the chunker, hashes, cipher and index rows).")
+    var deflateOnly = false
+
+    @Flag(help: ArgumentHelp("Time each pass by the measuring thread's CPU time instead of the wall clock.",
+                             discussion: "On a machine shared with other work, a thread waits for a core; its CPU time leaves that out."))
+    var cpuTime = false
 
     func run() async throws {
         guard let size = ByteCount.parse(size), size >= 1 << 20 else {
@@ -45,9 +59,13 @@ struct DebugBenchCommand: AsyncParsableCommand {
 
         let random = BenchData.random(count: size)
         let text = BenchData.text(count: size)
-        var bench = Bench(passes: passes, random: random, text: text, zlibSize: zlibSize)
+        var bench = Bench(passes: passes, random: random, text: text, zlibSize: zlibSize, clock: cpuTime ? .threadCPU : .wall)
+        var files: [(name: String, bytes: [UInt8])] = []
+        for path in deflateFiles {
+            files.append((path, try BenchData.prefix(of: path, count: zlibSize)))
+        }
 
-        print("vault debug bench: \(ByteCount.format(Int64(size))) per pass (zlib: \(ByteCount.format(Int64(min(zlibSize, size))))), fastest of \(passes), one thread, MB = 10^6 bytes")
+        print("vault debug bench: \(ByteCount.format(Int64(size))) per pass (zlib: \(ByteCount.format(Int64(min(zlibSize, size))))), fastest of \(passes), one thread, \(cpuTime ? "thread CPU time" : "wall clock"), MB = 10^6 bytes")
         #if DEBUG
         print("WARNING: this is a debug build; build with 'swift build -c release' for meaningful numbers.")
         #endif
@@ -55,6 +73,13 @@ struct DebugBenchCommand: AsyncParsableCommand {
         print("| operation | random MB/s | text-like MB/s | note |")
         print("|---|---:|---:|---|")
 
+        if deflateOnly {
+            try bench.deflateRows()
+            try bench.deflateFiles(files)
+            print("")
+            print("(check value \(String(bench.sink, radix: 16)): ignore it; it keeps the optimiser from skipping work)")
+            return
+        }
         try bench.chunker("FastCDC 512K/1M/8M (repository default)", .repositoryDefault)
         try bench.chunker("FastCDC 4K/16K/64K", ChunkerParameters(minSize: 4 << 10, avgSize: 16 << 10, maxSize: 64 << 10))
 
@@ -79,9 +104,8 @@ struct DebugBenchCommand: AsyncParsableCommand {
                 return UInt64(sealed[sealed.count - 1])
             }
         }
-        for level in 1...9 {
-            try bench.zlib(level: level)
-        }
+        try bench.deflateRows()
+        try bench.deflateFiles(files)
         print("")
         try await IndexLoadBench.run(entries: 1_000_000, passes: passes)
         print("")
@@ -98,7 +122,16 @@ private struct Bench {
     /// Folds in a value from every operation so none can be optimised away.
     var sink: UInt64 = 0
 
-    init(passes: Int, random: [UInt8], text: [UInt8], zlibSize: Int) {
+    /// What a pass is timed by.
+    enum Clock {
+        case wall
+        /// `CLOCK_THREAD_CPUTIME_ID`: the time this thread ran.
+        case threadCPU
+    }
+    let clock: Clock
+
+    init(passes: Int, random: [UInt8], text: [UInt8], zlibSize: Int, clock: Clock = .wall) {
+        self.clock = clock
         self.passes = passes
         self.random = random
         self.text = text
@@ -149,75 +182,124 @@ private struct Bench {
         row(name, speeds, note: "")
     }
 
+    /// The rows of both deflate engines: zlib at levels 1–9, libdeflate
+    /// at 1–9 and 12.
+    mutating func deflateRows() throws {
+        for level in 1...9 {
+            try deflate(.zlib, level: level)
+        }
+        for level in Array(1...9) + [12] {
+            try deflate(.libdeflate, level: level)
+        }
+    }
+
     /// Compresses each input in 1 MiB blocks (the repository's average
     /// chunk), then decompresses the blocks; two rows.
-    mutating func zlib(level: Int) throws {
-        let block = 1 << 20
-        let zlibSize = self.zlibSize
+    mutating func deflate(_ engine: DeflateEngine, level: Int) throws {
         var compressSpeeds: [Double] = []
         var decompressSpeeds: [Double] = []
         var ratios: [String] = []
-        var compressor = try ZlibCompressor(level: level)
-        let decompressor = try ZlibDecompressor()
-        var restored = [UInt8](repeating: 0, count: block)
+        let codec = try BenchDeflater(engine, level: level)
         for input in [random, text] {
-            var stream: [UInt8] = []
-            stream.reserveCapacity(ZlibCompressor.bound(zlibSize) + zlibSize / block * 64)
-            var ends: [Int] = []
-            let compressSpeed = input.withUnsafeBytes { bytes in
-                fastest(zlibSize) {
-                    stream.removeAll(keepingCapacity: true)
-                    ends.removeAll(keepingCapacity: true)
-                    var offset = 0
-                    while offset < zlibSize {
-                        let end = min(offset + block, zlibSize)
-                        compressor.compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), appendingTo: &stream)
-                        ends.append(stream.count)
-                        offset = end
-                    }
-                    return UInt64(stream.count)
-                }
+            let zlibSize = self.zlibSize
+            let figures = try input.withUnsafeBytes { bytes in
+                try measure(codec, on: UnsafeRawBufferPointer(rebasing: bytes.prefix(zlibSize)))
             }
-            var failure: (any Error)?
-            let decompressSpeed = stream.withUnsafeBytes { compressed in
-                restored.withUnsafeMutableBytes { output in
-                    fastest(zlibSize) {
-                        var start = 0
-                        var total = 0
-                        for end in ends {
-                            do {
-                                total += try decompressor.decompress(UnsafeRawBufferPointer(rebasing: compressed[start..<end]), into: output)
-                            } catch {
-                                failure = error
-                                return 0
-                            }
-                            start = end
-                        }
-                        return UInt64(total)
-                    }
-                }
-            }
-            if let failure { throw failure }
-            compressSpeeds.append(compressSpeed)
-            decompressSpeeds.append(decompressSpeed)
-            ratios.append(Self.percent(stream.count, of: zlibSize))
+            compressSpeeds.append(figures.compress)
+            decompressSpeeds.append(figures.decompress)
+            ratios.append(Self.percent(figures.compressedSize, of: zlibSize))
         }
-        row("zlib-\(level) compress, 1 MiB blocks", compressSpeeds, note: "output/input \(ratios[0]) / \(ratios[1])")
-        row("zlib-\(level) decompress", decompressSpeeds, note: "")
+        row("\(engine)-\(level) compress, 1 MiB blocks", compressSpeeds, note: "output/input \(ratios[0]) / \(ratios[1])")
+        row("\(engine)-\(level) decompress", decompressSpeeds, note: "")
+    }
+
+    /// One table per call: both engines at levels 1, 2, 3, 4 and 6 on the
+    /// start of each file, compress MB/s / output÷input and decompress MB/s.
+    mutating func deflateFiles(_ files: [(name: String, bytes: [UInt8])]) throws {
+        guard !files.isEmpty else { return }
+        print("")
+        print("Deflate engines on files (first \(ByteCount.format(Int64(zlibSize))) or less of each, 1 MiB blocks, one thread, fastest of \(passes)): compress MB/s / output÷input; decompress MB/s")
+        print("")
+        print("| engine, level | " + files.map { "\($0.name)" }.joined(separator: " | ") + " |")
+        print("|---|" + files.map { _ in "---|" }.joined())
+        for engine in [DeflateEngine.zlib, .libdeflate] {
+            for level in [1, 2, 3, 4, 6] {
+                let codec = try BenchDeflater(engine, level: level)
+                var cells: [String] = []
+                for file in files {
+                    let figures = try file.bytes.withUnsafeBytes { bytes in try measure(codec, on: bytes) }
+                    let ratio = Double(figures.compressedSize) / Double(max(1, file.bytes.count))
+                    cells.append("\(Self.rate(figures.compress)) / \(Self.fraction(ratio)); \(Self.rate(figures.decompress))")
+                }
+                print("| \(engine) \(level) | " + cells.joined(separator: " | ") + " |")
+            }
+        }
+    }
+
+    /// Compresses `bytes` in 1 MiB blocks and decompresses them again,
+    /// timing each.
+    private mutating func measure(_ codec: BenchDeflater, on bytes: UnsafeRawBufferPointer) throws
+        -> (compress: Double, decompress: Double, compressedSize: Int)
+    {
+        let block = 1 << 20
+        let size = bytes.count
+        var stream: [UInt8] = []
+        stream.reserveCapacity(BenchDeflater.bound(size) + size / block * 64)
+        var ends: [Int] = []
+        let compressSpeed = fastest(size) {
+            stream.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            var offset = 0
+            while offset < size {
+                let end = min(offset + block, size)
+                codec.compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), appendingTo: &stream)
+                ends.append(stream.count)
+                offset = end
+            }
+            return UInt64(stream.count)
+        }
+        var restored = [UInt8](repeating: 0, count: block)
+        var failure: (any Error)?
+        let decompressSpeed = stream.withUnsafeBytes { compressed in
+            restored.withUnsafeMutableBytes { output in
+                fastest(size) {
+                    var start = 0
+                    var total = 0
+                    for end in ends {
+                        do {
+                            total += try codec.decompress(UnsafeRawBufferPointer(rebasing: compressed[start..<end]), into: output)
+                        } catch {
+                            failure = error
+                            return 0
+                        }
+                        start = end
+                    }
+                    return UInt64(total)
+                }
+            }
+        }
+        if let failure { throw failure }
+        return (compressSpeed, decompressSpeed, stream.count)
     }
 
     /// Runs `body` `passes` times over `byteCount` bytes.
     ///
     /// - Returns: The MB/s of the fastest pass.
     private mutating func fastest(_ byteCount: Int, _ body: () -> UInt64) -> Double {
-        var best = Duration.seconds(Int64.max)
+        var best = Double.infinity
         for _ in 0..<passes {
-            let start = ContinuousClock.now
+            let start = now()
             sink = sink &* 31 &+ body()
-            best = min(best, start.duration(to: .now))
+            best = min(best, now() - start)
         }
-        let (seconds, attoseconds) = best.components
-        return Double(byteCount) / (Double(seconds) + Double(attoseconds) * 1e-18) / 1e6
+        return Double(byteCount) / max(best, 1e-9) / 1e6
+    }
+
+    /// Seconds on the bench's clock, from an arbitrary start.
+    private func now() -> Double {
+        var time = timespec()
+        clock_gettime(clock == .wall ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     private func row(_ name: String, _ speeds: [Double], note: String) {
@@ -234,14 +316,79 @@ private struct Bench {
         return "\(tenths / 10).\(tenths % 10)"
     }
 
+    /// `0.421`: a ratio with three decimals.
+    private static func fraction(_ value: Double) -> String {
+        let thousandths = Int((value * 1000).rounded())
+        let digits = String(thousandths % 1000)
+        return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - digits.count))\(digits)"
+    }
+
     private static func percent(_ part: Int, of whole: Int) -> String {
         let tenths = Int((Double(part) * 1000 / Double(whole)).rounded())
         return "\(tenths / 10).\(tenths % 10)%"
     }
 }
 
+/// The two deflate implementations vault can use; both write and read
+/// RFC 1950 zlib streams.
+enum DeflateEngine: String, CustomStringConvertible {
+    case zlib
+    case libdeflate
+
+    var description: String { rawValue }
+}
+
+/// One engine's compressor and decompressor at one level, for the bench.
+private final class BenchDeflater {
+    let engine: DeflateEngine
+    private var zlibCompressor: ZlibCompressor?
+    private var libdeflateCompressor: LibdeflateCompressor?
+    private let zlibDecompressor: ZlibDecompressor
+    private let libdeflateDecompressor = LibdeflateDecompressor()
+
+    init(_ engine: DeflateEngine, level: Int) throws {
+        self.engine = engine
+        switch engine {
+        case .zlib: zlibCompressor = try ZlibCompressor(level: level)
+        case .libdeflate: libdeflateCompressor = try LibdeflateCompressor(level: level)
+        }
+        zlibDecompressor = try ZlibDecompressor()
+    }
+
+    /// An upper bound on either engine's output for `count` bytes.
+    static func bound(_ count: Int) -> Int {
+        max(ZlibCompressor.bound(count), LibdeflateCompressor.bound(count))
+    }
+
+    func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) {
+        switch engine {
+        case .zlib: zlibCompressor!.compress(input, appendingTo: &output)
+        case .libdeflate: libdeflateCompressor!.compress(input, appendingTo: &output)
+        }
+    }
+
+    func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int {
+        switch engine {
+        case .zlib: try zlibDecompressor.decompress(input, into: output)
+        case .libdeflate: try libdeflateDecompressor.decompress(input, into: output)
+        }
+    }
+}
+
 /// The inputs of ``DebugBenchCommand``, generated from fixed seeds.
 private enum BenchData {
+    /// The first `count` bytes of a file (all of it if shorter).
+    static func prefix(of path: String, count: Int) throws -> [UInt8] {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw RepositoryError(.invalidRequest, "cannot read --deflate-file '\(path)'")
+        }
+        defer { try? file.close() }
+        guard let data = try? file.read(upToCount: count), !data.isEmpty else {
+            throw RepositoryError(.invalidRequest, "--deflate-file '\(path)' is empty or unreadable")
+        }
+        return Array(data)
+    }
+
     /// `count` pseudo-random bytes (SplitMix64): incompressible, and the
     /// same on every run.
     static func random(count: Int) -> [UInt8] {

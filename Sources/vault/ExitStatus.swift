@@ -13,6 +13,8 @@ enum ExitStatus: Int32 {
     case incomplete = 3
     /// `verify` found damage.
     case damageFound = 4
+    /// A backup finished, but the snapshot is suspect of capturing a ransomware attack.
+    case suspect = 5
     /// There is no repository at the location.
     case noRepository = 10
     /// The repository is locked.

@@ -25,7 +25,7 @@ enum IndexLoadBench {
             let blobs = (0..<100).map { number in
                 IndexFile.Blob(id: randomID(), type: .data, offset: UInt32(number) << 17, length: 1 << 17, rawLength: 1 << 18)
             }
-            packs.append(IndexFile.Pack(id: randomID(), size: 100 << 17 + 4200, blobs: blobs))
+            packs.append(IndexFile.Pack(id: PackID(randomID()), size: 100 << 17 + 4200, blobs: blobs))
         }
         _ = try await repository.saveIndex(IndexFile(packs: packs))
         let fileSize = try await storage.listAll(.index).first?.size ?? 0

@@ -20,7 +20,9 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("FastCDC chunk sizes (default 512K,1M,8M).", valueName: "min,avg,max"))
     var chunkSizes: String?
 
-    @Option(help: ArgumentHelp("Compression for new data: none, zlib or zlib:LEVEL (1-9).", valueName: "codec"))
+    @Option(help: ArgumentHelp(
+        "Compression for new data: none, zlib or zlib:LEVEL (1-9; default zlib:2, the fastest level within 1.05x restic's repository size, docs/benchmarks.md).",
+        valueName: "codec"))
     var compression: String?
 
     @Option(help: ArgumentHelp("Size at which pack files are closed (default 16M).", valueName: "size"))

@@ -89,7 +89,7 @@ struct NewKeyOptions: ParsableArguments {
     /// Asks for the new password and adds a key file for it.
     ///
     /// - Returns: The new key file's ID.
-    func add(to repository: Repository) async throws -> Digest256 {
+    func add(to repository: Repository) async throws -> KeyID {
         let password = try PasswordSource(passwordFile: newPasswordFile, environment: [:]).newPassword()
         return try await repository.addKey(password: password, kdf: keyDerivation.parameters)
     }

@@ -75,6 +75,10 @@ struct MirrorCommand: AsyncParsableCommand {
         print("\(verb) \(summary.totalCopied) objects (\(ByteCount.format(summary.bytesCopied))), \(summary.unchanged) already there"
             + (delete ? ", \(dryRun ? "would remove" : "removed") \(summary.totalDeleted)" : "")
             + (dryRun ? "" : String(format: " in %.2f s", seconds)))
+        if summary.totalExtra > 0 {
+            print("\(destination) holds \(summary.totalExtra) object\(summary.totalExtra == 1 ? "" : "s") the source no longer has "
+                + "(pruned packs, replaced index files): 'vault mirror --delete' would remove them")
+        }
         for name in summary.replaced {
             StandardError.line("vault: \(name) differed in the mirror and was replaced")
         }

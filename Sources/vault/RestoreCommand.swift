@@ -19,13 +19,15 @@ struct RestoreCommand: AsyncParsableCommand {
             outside the target: no symbolic link there is followed. Where an entry may already stand, a file is written \
             under a temporary name and renamed into place when complete, so an interrupted restore never leaves a \
             partial file where a good one stood; resume it with --overwrite if-changed. \
+            A directory whose contents cannot be read from the repository is left untouched and named. \
+            --dry-run prints what would be written, replaced and deleted, and changes nothing. \
             Exit code 1 means some entries could not be restored (each is named) or --verify found a difference.
             """
     )
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Option(help: ArgumentHelp("The snapshot: an ID, a unique prefix of one, or 'latest', optionally followed by :PATH.", valueName: "id[:path]"))
+    @Option(help: ArgumentHelp("The snapshot: an ID, a unique prefix of one, 'latest' or 'last-clean', optionally followed by :PATH.", valueName: "id[:path]"))
     var snapshot: String?
 
     @Option(help: ArgumentHelp("The directory to restore into (created when missing).", valueName: "dir"))
@@ -46,6 +48,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(name: .customLong("verify"), help: "Read the restored files back and check every chunk against the snapshot.")
     var verifies = false
 
+    @Flag(name: .customLong("dry-run"), help: "Print what would be written, replaced and deleted; change nothing.")
+    var isDryRun = false
+
     func run() async throws {
         guard let snapshot else {
             throw OperationError(.invalidArgument, "missing --snapshot: give a snapshot ID, a prefix of one, or 'latest'")
@@ -63,6 +68,7 @@ struct RestoreCommand: AsyncParsableCommand {
         options.overwrite = overwrite
         options.deletesExtraneous = deletesExtraneous
         options.verifies = verifies
+        options.isDryRun = isDryRun
 
         let opened = try await repository.openRepository()
         let interrupt = InterruptHandler.install()
@@ -110,6 +116,10 @@ final class RestoreReporter: Sendable {
         for mismatch in result.verification?.mismatches ?? [] {
             StandardError.line("vault: error: \(mismatch.message)")
         }
+        if let preview = result.preview {
+            finishDryRun(result, preview)
+            return
+        }
         let summary = result.summary
         let seconds = Double(result.elapsedNanoseconds) / 1e9
         var lines = [
@@ -131,6 +141,19 @@ final class RestoreReporter: Sendable {
             lines.append("verified \(verification.files) files (\(ByteCount.format(verification.bytes))): "
                 + (verification.mismatches.isEmpty ? "all match the snapshot" : "\(verification.mismatches.count) differ"))
         }
+        if !result.problems.isEmpty {
+            lines.append("\(result.problems.count) entries could not be restored completely")
+        }
+        print(lines.joined(separator: "\n"))
+    }
+
+    /// Reports a dry run: one line per entry that would change, then a summary.
+    private func finishDryRun(_ result: RestoreResult, _ preview: RestorePreview) {
+        var lines = preview.items.map(\.line)
+        lines.append(
+            "dry run of snapshot \(result.snapshotID.shortHex) to \(result.target): would write \(preview.count(.write)) entries, "
+                + "replace \(preview.count(.replace)) (\(ByteCount.format(preview.bytesToWrite)) of file contents), "
+                + "delete \(preview.entriesDeleted) entries not in the snapshot; \(result.summary.filesUnchanged) files unchanged; nothing was changed")
         if !result.problems.isEmpty {
             lines.append("\(result.problems.count) entries could not be restored completely")
         }

@@ -13,7 +13,13 @@ struct SnapshotsCommand: AsyncParsableCommand {
             Columns: ID (the first 8 hex digits; any unique prefix names a snapshot), Time (when the backup \
             started, in local time: set TZ=UTC for UTC), Host, Kind (full, incremental or differential), Parent \
             (the snapshot unchanged files were taken from), Paths, Size (the total size of the snapshot's files) \
-            and Tags. An incomplete snapshot (some files could not be read) has Kind followed by '!'.
+            and Tags. An incomplete snapshot (some files could not be read) has Kind followed by '!'; a snapshot \
+            suspect of capturing a ransomware attack has Kind followed by ' SUSPECT'; a differential snapshot \
+            whose full base snapshot was forgotten shows '(base gone)' (it still restores on its own).
+
+            --clean lists only the newest clean snapshot of each host and path set: the newest one that is not \
+            suspect and precedes the newest suspect one (with no suspect snapshot, the newest one). \
+            'vault restore --snapshot last-clean' restores it.
 
             Filters combine: --host, --tag and --path may each be repeated; a snapshot is listed when its host is \
             one of the --host values, it has at least one of the --tag values, and it includes every --path.
@@ -21,10 +27,15 @@ struct SnapshotsCommand: AsyncParsableCommand {
             --json prints one JSON array with an object per snapshot: every field of the manifest \
             (docs/format.md, "Snapshots") plus "id", the full 64-digit ID.
 
+            A damaged snapshot file is listed with Kind 'damaged' (and named on standard error); every other \
+            snapshot is listed as usual, and the exit status is then 4. 'vault repair snapshots --forget-damaged' \
+            removes damaged snapshot files.
+
             Examples:
               vault snapshots -r /backups
               vault snapshots -r /backups --host laptop --tag daily --tag weekly
               vault snapshots -r /backups --path /home/ada --json
+              vault snapshots -r /backups --clean
             """
     )
 
@@ -34,33 +45,58 @@ struct SnapshotsCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON array of the snapshots instead of a table.")
     var json = false
 
+    @Flag(help: "List only the newest clean snapshot of each host and path set.")
+    var clean = false
+
     func run() async throws {
         let opened = try await repository.openRepository()
-        let snapshots = filter.filter.apply(to: try await opened.snapshots())
+        let catalog = try await opened.snapshotCatalog()
+        let all = catalog.readable
+        var snapshots = filter.filter.apply(to: all)
+        if clean {
+            snapshots = CleanSnapshots.newestClean(in: snapshots)
+        }
         if json {
             JSONDocument.print(try snapshots.map(Self.jsonObject))
-            return
+        } else {
+            Self.printTable(snapshots, existing: Set(all.map(\.id)), damaged: catalog.damaged.map(\.id))
         }
-        Self.printTable(snapshots)
+        guard catalog.damaged.isEmpty else {
+            for (id, error) in catalog.damaged {
+                StandardError.line("vault: snapshot \(id.shortHex): \(error.message); 'vault repair snapshots --forget-damaged' removes it")
+            }
+            throw ExitCode(.damageFound)
+        }
     }
 
     /// A snapshot as JSON: the manifest's fields and its ID.
-    static func jsonObject(_ snapshot: (id: Digest256, manifest: SnapshotManifest)) throws -> [String: Any] {
+    static func jsonObject(_ snapshot: (id: SnapshotID, manifest: SnapshotManifest)) throws -> [String: Any] {
         let encoded = try JSONEncoder().encode(snapshot.manifest)
         var object = try JSONSerialization.jsonObject(with: encoded) as? [String: Any] ?? [:]
         object["id"] = snapshot.id.hex
         return object
     }
 
-    static func printTable(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)]) {
+    /// - Parameters:
+    ///   - existing: Every snapshot's ID, to mark a differential whose base
+    ///     was forgotten (`differential (base gone)`).
+    ///   - damaged: Snapshots that could not be read, counted in the footer.
+    static func printTable(
+        _ snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], existing: Set<SnapshotID>? = nil, damaged: [SnapshotID] = []
+    ) {
         var rows = [["ID", "Time", "Host", "Kind", "Parent", "Paths", "Size", "Tags"]]
         for (id, manifest) in snapshots {
             rows.append([
                 id.shortHex, DisplayTime.format(manifest.time, in: .local), manifest.host,
-                manifest.kind.rawValue + (manifest.incomplete ? "!" : ""), manifest.parent?.shortHex ?? "",
+                manifest.kind.rawValue + (manifest.incomplete ? "!" : "") + (manifest.suspect != nil ? " SUSPECT" : "")
+                    + (manifest.kind == .differential && manifest.base.map { existing?.contains($0) == false } == true ? " (base gone)" : ""),
+                manifest.parent?.shortHex ?? "",
                 manifest.paths.joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
                 manifest.tags.joined(separator: ","),
             ])
+        }
+        for id in damaged.sorted() {
+            rows.append([id.shortHex, "", "", "damaged", "", "", "", ""])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows {
@@ -75,7 +111,11 @@ struct SnapshotsCommand: AsyncParsableCommand {
                 output += Self.line(widths.map { String(repeating: "-", count: $0) }, widths: widths)
             }
         }
-        output += "\(snapshots.count) snapshot\(snapshots.count == 1 ? "" : "s")\n"
+        output += "\(snapshots.count) snapshot\(snapshots.count == 1 ? "" : "s")\(damaged.isEmpty ? "" : ", \(damaged.count) damaged")\n"
+        let suspect = snapshots.count { $0.manifest.suspect != nil }
+        if suspect > 0 {
+            output += "\(suspect) suspect (files looked encrypted by ransomware): vault snapshots --clean lists the last clean ones\n"
+        }
         print(output, terminator: "")
     }
 

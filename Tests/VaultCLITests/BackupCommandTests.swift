@@ -101,38 +101,119 @@ struct BackupCommandTests {
         #expect(directory.standardError.contains("\(setup.source)/sub: Permission denied"))
     }
 
-    @Test("Ctrl-C stops the backup with exit 130 and no snapshot; the next backup completes")
-    func interrupt() throws {
-        let setup = try Setup(vault)
-        try writeRandomFiles(count: 40, size: 1 << 20, in: setup.source)
-        let process = try vault.start(["backup", "-r", setup.repo, setup.source])
-        try waitForFile(in: setup.repo + "/locks")
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130 || process.terminationStatus == 0, "it may have finished first")
-        if process.terminationStatus == 130 {
-            #expect(try FileManager.default.contentsOfDirectory(atPath: setup.repo + "/snapshots").isEmpty)
-        }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: setup.repo + "/locks").isEmpty)
-        let complete = try vault.run(["backup", "-r", setup.repo, setup.source])
-        #expect(complete.status == 0, "\(complete.standardError)")
+    /// A repository with small chunks, so that a few MiB of a stream make many.
+    func smallChunkRepository(_ setup: Setup) throws -> String {
+        let repo = setup.directory.appending("small-chunks")
+        let created = try vault.run(["init", "-r", repo, "--scrypt-n", "1024", "--chunk-sizes", "64K,256K,1M", "--pack-size", "1M"])
+        try #require(created.status == 0, "\(created.standardError)")
+        return repo
     }
 
-    @Test("a backup killed with SIGKILL leaves a repository the next backup completes")
+    /// The `--json` summary object of a backup.
+    func summary(_ output: String) throws -> [String: Any] {
+        let last = try #require(output.split(separator: "\n").last)
+        return try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+    }
+
+    @Test("Ctrl-C mid-stream: exit 130, no snapshot, no lock; verify is clean and the next backup reuses what was read")
+    func interrupt() throws {
+        let setup = try Setup(vault)
+        let repo = try smallChunkRepository(setup)
+        let data = randomBytes(6 << 20, seed: 5)
+        let backup = try VaultStreamingProcess(vault, ["backup", "-r", repo, "--stdin", "--stdin-filename", "stream.bin"], directory: setup.directory)
+        // When the write returns, vault has read all but a pipe's buffer of it: it is mid-stream, and cannot finish.
+        try backup.write(Array(data[..<(4 << 20)]))
+        backup.signal(SIGINT)
+        usleep(300_000)
+        // More input, if vault is still reading; the pipe stays open.
+        try? backup.write(Array(data[(4 << 20)..<((4 << 20) + (64 << 10))]))
+        backup.wait()
+        #expect(backup.status == 130, "\(backup.standardError)")
+        #expect(backup.standardError.contains("interrupted"))
+        #expect(entries(of: repo + "/snapshots").isEmpty)
+        #expect(entries(of: repo + "/locks").isEmpty)
+        #expect(!entries(of: repo + "/index").isEmpty, "what was read is stored and indexed")
+        try? backup.closeInput()
+
+        let verify = try vault.run(["verify", "-r", repo, "--read-data"])
+        #expect(verify.status == 0, "\(verify.standardOutput)\(verify.standardError)")
+
+        let again = try VaultStreamingProcess(vault, ["backup", "-r", repo, "--stdin", "--stdin-filename", "stream.bin", "--json"], directory: setup.directory)
+        try again.write(data)
+        try again.closeInput()
+        again.wait()
+        try #require(again.status == 0, "\(again.standardError)")
+        let added = try #require(try summary(again.standardOutput)["bytes_added"] as? Int)
+        #expect(added < data.count - (3 << 20), "the interrupted backup's \(4 << 20) bytes are reused: \(added) bytes added")
+
+        let target = setup.directory.appending("restored")
+        let restore = try vault.run(["restore", "-r", repo, "--snapshot", "latest", "--target", target])
+        #expect(restore.status == 0, "\(restore.standardError)")
+        #expect(FileManager.default.contents(atPath: target + "/stream.bin") == Data(data))
+    }
+
+    @Test("Ctrl-C while the backup waits for input on a pipe held open ends it with 130 without more input")
+    func interruptWhileWaiting() throws {
+        let setup = try Setup(vault)
+        let repo = try smallChunkRepository(setup)
+        let backup = try VaultStreamingProcess(vault, ["backup", "-r", repo, "--stdin", "--stdin-filename", "stream.bin"], directory: setup.directory)
+        try backup.write(randomBytes(1 << 20, seed: 6))
+        backup.signal(SIGINT)
+        backup.wait(seconds: 15)
+        #expect(backup.status == 130, "\(backup.standardError)")
+        #expect(entries(of: repo + "/snapshots").isEmpty)
+        try? backup.closeInput()
+    }
+
+    @Test("SIGKILL mid-stream: verify is clean, unlock removes exactly the dead lock, the earlier and the next snapshot restore bit-exact")
     func killed() throws {
         let setup = try Setup(vault)
-        try writeRandomFiles(count: 40, size: 1 << 20, in: setup.source)
-        let process = try vault.start(["backup", "-r", setup.repo, setup.source])
-        try waitForFile(in: setup.repo + "/locks")
-        usleep(200_000)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        // On a fast machine the backup may have finished before the kill.
-        let killed = process.terminationReason == .uncaughtSignal
-        // The dead process's lock is stale at once: the next backup is not blocked by it.
-        let complete = try vault.run(["backup", "-r", setup.repo, setup.source])
-        #expect(complete.status == 0, "\(complete.standardError)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: setup.repo + "/snapshots").count == (killed ? 1 : 2))
+        let repo = try smallChunkRepository(setup)
+        // Snapshot A.
+        let first = try vault.run(["backup", "-r", repo, setup.source])
+        try #require(first.status == 0, "\(first.standardError)")
+        let snapshotA = try #require(entries(of: repo + "/snapshots").first)
+
+        // B, killed mid-stream.
+        let killed = try VaultStreamingProcess(vault, ["backup", "-r", repo, "--stdin", "--stdin-filename", "killed.bin"], directory: setup.directory)
+        try killed.write(randomBytes(4 << 20, seed: 7))
+        killed.signal(SIGKILL)
+        killed.wait()
+        #expect(killed.wasKilled)
+        try? killed.closeInput()
+        let deadLocks = entries(of: repo + "/locks")
+        #expect(deadLocks.count == 1, "the killed backup's lock is left")
+        #expect(entries(of: repo + "/snapshots") == [snapshotA])
+
+        let verify = try vault.run(["verify", "-r", repo, "--read-data"])
+        #expect(verify.status == 0, "\(verify.standardOutput)\(verify.standardError)")
+
+        // C, alive and mid-stream, while unlock runs: only the dead lock goes.
+        let data = randomBytes(3 << 20, seed: 8)
+        let live = try VaultStreamingProcess(vault, ["backup", "-r", repo, "--stdin", "--stdin-filename", "next.bin"], directory: setup.directory)
+        try live.write(Array(data[..<(1 << 20)]))
+        let bothLocks = entries(of: repo + "/locks")
+        #expect(bothLocks.count == 2)
+        let unlock = try vault.run(["unlock", "-r", repo])
+        #expect(unlock.status == 0, "\(unlock.standardError)")
+        #expect(entries(of: repo + "/locks") == bothLocks.filter { !deadLocks.contains($0) })
+        try live.write(Array(data[(1 << 20)...]))
+        try live.closeInput()
+        live.wait()
+        #expect(live.status == 0, "\(live.standardError)")
+        #expect(entries(of: repo + "/locks").isEmpty)
+
+        // A and the next snapshot restore bit-exact.
+        let targetA = setup.directory.appending("restored-a")
+        let restoreA = try vault.run(["restore", "-r", repo, "--snapshot", "\(snapshotA):\(setup.source)", "--target", targetA])
+        #expect(restoreA.status == 0, "\(restoreA.standardError)")
+        #expect(FileManager.default.contents(atPath: targetA + "/one.txt") == Data("one".utf8))
+        #expect(FileManager.default.contents(atPath: targetA + "/sub/two.txt") == Data("two".utf8))
+        let targetC = setup.directory.appending("restored-c")
+        let restoreC = try vault.run(["restore", "-r", repo, "--snapshot", "latest", "--target", targetC, "--verify"])
+        #expect(restoreC.status == 0, "\(restoreC.standardError)")
+        #expect(FileManager.default.contents(atPath: targetC + "/next.bin") == Data(data))
+        #expect(try vault.run(["verify", "-r", repo, "--read-data"]).status == 0)
     }
 }
 

@@ -60,17 +60,54 @@ struct MirrorCommandTests {
         #expect(!FileManager.default.fileExists(atPath: setup.mirror))
     }
 
-    @Test("a mirror killed with SIGKILL resumes and ends identical to the source")
+    /// The pack files below a repository's `data`.
+    static func packs(in repository: String) -> [String] {
+        entries(of: repository + "/data").flatMap { folder in
+            entries(of: repository + "/data/" + folder).filter { !$0.hasPrefix(".tmp-") }
+        }
+    }
+
+    @Test("a mirror killed with SIGKILL mid-copy leaves a mirror that verifies, then resumes and ends identical to the source")
     func killedMirrorResumes() throws {
         let setup = try Setup(vault, megabytes: 24)
+        let sourcePacks = Self.packs(in: setup.repo)
+        try #require(sourcePacks.count >= 20)
         let process = try vault.start(["mirror", "-r", setup.repo, setup.mirror, "--create"])
-        try waitForFile(in: setup.mirror + "/keys")
-        usleep(50_000)
+        // Kill it as soon as the first pack is in place: mid-copy.
+        var waited = 0
+        while Self.packs(in: setup.mirror).isEmpty, waited < 10_000 {
+            usleep(500)
+            waited += 1
+        }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let copied = Self.packs(in: setup.mirror)
+        #expect(!copied.isEmpty && copied.count < sourcePacks.count, "the kill landed mid-copy: \(copied.count) of \(sourcePacks.count) packs")
+        #expect(entries(of: setup.mirror + "/snapshots").isEmpty, "no snapshot before its data")
+        // The half-copied mirror is a consistent repository: it verifies, reading every pack it has.
+        let halfway = try vault.run(["verify", "-r", setup.mirror, "--read-data"])
+        #expect(halfway.status == 0, "\(halfway.standardOutput)\(halfway.standardError)")
         let resumed = try vault.run(["mirror", "-r", setup.repo, setup.mirror, "--verify"])
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(try setup.files(below: setup.mirror) == setup.files(below: setup.repo))
+    }
+
+    @Test("a damaged source pack: exit 4, the pack named and not copied, every other object copied")
+    func damagedSourcePack() throws {
+        let setup = try Setup(vault)
+        let pack = try #require(Self.packs(in: setup.repo).first)
+        let path = setup.repo + "/data/" + pack.prefix(2) + "/" + pack
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let result = try vault.run(["mirror", "-r", setup.repo, setup.mirror, "--create"])
+        #expect(result.status == 4, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardError.contains("data/\(pack) is damaged in the source"), "\(result.standardError)")
+        var expected = try setup.files(below: setup.repo)
+        expected.removeValue(forKey: "data/\(pack.prefix(2))/\(pack)")
+        #expect(try setup.files(below: setup.mirror) == expected)
     }
 
     @Test("verify --repair-from heals a damaged pack from the mirror")

@@ -88,8 +88,10 @@ struct VaultProcess {
 final class TemporaryDirectory {
     let path: String
 
-    init() throws {
-        let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+    /// Creates the directory in `parent` (default: the temporary directory).
+    init(in parent: String? = nil) throws {
+        let temporary = parent ?? NSTemporaryDirectory()
+        let base = temporary.hasSuffix("/") ? String(temporary.dropLast()) : temporary
         var bytes = Array((base + "/vault-cli-XXXXXX").utf8CString)
         guard mkdtemp(&bytes) != nil else { throw CocoaError(.fileWriteUnknown) }
         path = String(cString: bytes)

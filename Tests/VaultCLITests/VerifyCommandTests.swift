@@ -17,11 +17,28 @@ struct VerifyCommandTests {
     func clean(encrypted: Bool) throws {
         let directory = try TemporaryDirectory()
         let repo = directory.appending("repo")
-        #expect(try vault.run(["init", "-r", repo] + (encrypted ? fastKDF : ["--no-encryption"])).status == 0)
+        #expect(try vault.run(["init", "-r", repo, "--pack-size", "1M"] + (encrypted ? fastKDF : ["--no-encryption"])).status == 0)
+        // A repository with packs to read: several data packs and a tree pack.
+        let source = directory.appending("src")
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        try writeRandomFiles(count: 3, size: 1 << 20, in: source)
+        let backup = try vault.run(["backup", "-r", repo, source])
+        try #require(backup.status == 0, "\(backup.standardError)")
+        var packs = 0
+        for folder in try FileManager.default.contentsOfDirectory(atPath: repo + "/data") {
+            packs += try FileManager.default.contentsOfDirectory(atPath: repo + "/data/" + folder).count
+        }
+        try #require(packs >= 3)
         for options in [[], ["--read-data"], ["--read-data-subset", "2/5"], ["--read-data-subset", "10%"]] {
             let result = try vault.run(["verify", "-r", repo] + options)
             #expect(result.status == 0, "\(options): \(result.standardError)")
-            #expect(result.standardOutput.hasPrefix("no errors were found"), "\(result.standardOutput)")
+            #expect(result.standardOutput.hasPrefix("no errors were found (checked 1 snapshot, "), "\(result.standardOutput)")
+            #expect(result.standardOutput.contains(" \(packs) packs; "), "\(result.standardOutput)")
+            if options.isEmpty {
+                #expect(result.standardOutput.contains("read no pack data"), "\(result.standardOutput)")
+            } else if options == ["--read-data"] {
+                #expect(result.standardOutput.contains("; read \(packs) packs, "), "every pack is read: \(result.standardOutput)")
+            }
             #expect(result.standardOutput.split(separator: "\n").count == 1)
             #expect(result.standardError.isEmpty)
         }
@@ -40,7 +57,7 @@ struct VerifyCommandTests {
         let result = try vault.run(["verify", "-r", repo])
         #expect(result.status == 4)
         #expect(result.standardOutput == """
-            snapshot \(name.prefix(8)): damaged: its contents do not match its name; its files cannot be listed
+            snapshot \(name.prefix(8)): damaged: its contents do not match its name; its files cannot be listed: 'vault repair snapshots --forget-damaged' removes it
             1 problem found; no files affected; 1 snapshot unreadable (checked 0 snapshots, 0 trees, 0 packs; read no pack data)
 
             """)

@@ -76,7 +76,7 @@ struct BackupFixture {
                 case .file:
                     var bytes: [UInt8] = []
                     for id in node.content {
-                        bytes += try await repository.loadBlob(id, at: try #require(index.location(of: id)))
+                        bytes += try await repository.loadBlob(id, at: try #require(index.location(of: .data(id))))
                     }
                     result[path] = bytes
                 default: break

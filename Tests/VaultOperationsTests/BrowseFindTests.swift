@@ -8,7 +8,7 @@ import VaultRepository
 struct BrowseFindTests {
     /// Runs a search over snapshots; returns `SHORTID PATH` per match.
     private func find(
-        _ patterns: [String], in snapshots: [(id: Digest256, manifest: SnapshotManifest)], trees: TreeCache, ignoreCase: Bool = false
+        _ patterns: [String], in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], trees: TreeCache, ignoreCase: Bool = false
     ) async throws -> [String] {
         let search = SnapshotSearch(patterns: try patterns.map { try GlobPattern($0, ignoresCase: ignoreCase) }, trees: trees)
         var matches: [String] = []

@@ -20,7 +20,7 @@ struct BrowseListingTests {
         let snapshots = try await fixture.snapshots()
         #expect(snapshots.map(\.id) == [first.snapshotID, second.snapshotID, third.snapshotID, fourth.snapshotID])
 
-        func ids(_ filter: SnapshotFilter) -> [Digest256] { filter.apply(to: snapshots).map(\.id) }
+        func ids(_ filter: SnapshotFilter) -> [SnapshotID] { filter.apply(to: snapshots).map(\.id) }
         #expect(ids(SnapshotFilter()) == snapshots.map(\.id))
         #expect(ids(SnapshotFilter(hosts: ["alpha"])) == [first.snapshotID, third.snapshotID])
         #expect(ids(SnapshotFilter(hosts: ["alpha", "gamma"])) == [first.snapshotID, third.snapshotID, fourth.snapshotID])
@@ -121,7 +121,7 @@ struct BrowseListingTests {
     func unknownSnapshots() async throws {
         let fixture = try await BrowseFixture()
         try fixture.write("a.txt", "a")
-        var ids: [Digest256] = []
+        var ids: [SnapshotID] = []
         // Back up until two snapshot IDs share their first digit (at most 17 backups).
         while Set(ids.map { $0.hex.prefix(1) }).count == ids.count {
             try fixture.write("a.txt", "version \(ids.count)")

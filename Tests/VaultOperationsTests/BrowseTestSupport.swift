@@ -115,7 +115,7 @@ final class BrowseFixture {
     }
 
     /// Every snapshot, oldest first.
-    func snapshots() async throws -> [(id: Digest256, manifest: SnapshotManifest)] {
+    func snapshots() async throws -> [(id: SnapshotID, manifest: SnapshotManifest)] {
         try await repository.snapshots()
     }
 
@@ -130,7 +130,7 @@ final class BrowseFixture {
     }
 
     /// The entry for `relative` inside `src` in a snapshot.
-    func locate(_ snapshot: Digest256, _ relative: String = "") async throws -> SnapshotLocation {
+    func locate(_ snapshot: SnapshotID, _ relative: String = "") async throws -> SnapshotLocation {
         try await locate(snapshot.hex + ":" + path(relative))
     }
 }

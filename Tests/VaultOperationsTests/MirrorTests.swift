@@ -81,21 +81,44 @@ struct MirrorTests {
         #expect(try await objectDigests(setup.destination()) == objectDigests(setup.fixture.repository.storage))
     }
 
-    @Test("a mirror that fails part way resumes on the next run and ends identical, never holding a snapshot without its data", arguments: [1, 3, 6])
-    func resumesAfterFailure(failAfter: Int) async throws {
-        let setup = try await Setup()
-        let faults = StorageFaults()
-        faults.fail([.put], from: failAfter + 1, with: StorageError(.io, name: nil, message: "injected failure"))
-        let failing = FaultyStorage(try await setup.destination(), faults: faults)
-        await #expect(throws: (any Error).self) { _ = try await setup.mirror(to: failing) }
-        // Whatever was copied forms a consistent repository: a snapshot only after all packs and index files.
-        let partial = try await objectDigests(setup.destination())
-        if partial.keys.contains(where: { $0.hasPrefix("snapshots/") }) {
-            let source = try await objectDigests(setup.fixture.repository.storage)
-            #expect(source.keys.filter { $0.hasPrefix("data/") || $0.hasPrefix("index/") }.allSatisfy { partial[$0] != nil })
+    @Test("a mirror that fails at any put resumes on the next run and ends identical; every partial mirror verifies without damage")
+    func resumesAfterFailure() async throws {
+        // Count the puts of a whole mirror.
+        let counting = try await Setup()
+        let counter = StorageFaults()
+        _ = try await counting.mirror(to: FaultyStorage(try await counting.destination(), faults: counter))
+        let puts = counter.count(.put)
+        let source = try await objectDigests(counting.fixture.repository.storage)
+        #expect(puts == source.count, "one put per object")
+        try #require(puts >= 5)
+
+        var opened = 0
+        for failAfter in 0..<puts {
+            let setup = try await Setup()
+            let faults = StorageFaults()
+            faults.fail([.put], from: failAfter + 1, with: StorageError(.io, name: nil, message: "injected failure"))
+            let failing = FaultyStorage(try await setup.destination(), faults: faults)
+            await #expect(throws: (any Error).self, "failing after \(failAfter) puts") { _ = try await setup.mirror(to: failing) }
+            let partial = try await objectDigests(try await setup.destination())
+            let sourceObjects = try await objectDigests(setup.fixture.repository.storage)
+            #expect(partial.count == failAfter, "exactly the puts that succeeded are there")
+            // Everything copied is byte-identical to the source.
+            #expect(partial.allSatisfy { sourceObjects[$0.key] == $0.value })
+            // A snapshot only after all packs and index files (never reached: snapshots go last).
+            if partial.keys.contains(where: { $0.hasPrefix("snapshots/") }) {
+                #expect(sourceObjects.keys.filter { $0.hasPrefix("data/") || $0.hasPrefix("index/") }.allSatisfy { partial[$0] != nil })
+            }
+            // Once it has its config and keys, the partial mirror opens and verifies, reading every pack, without damage.
+            if partial["config"] != nil {
+                let mirrored = try await Repository.open(try await setup.destination()) { "pw" }
+                let report = try await RepositoryVerifier(repository: mirrored, readData: .all).run()
+                #expect(!report.hasDamage, "failing after \(failAfter) puts: \(report.findings)")
+                opened += 1
+            }
+            _ = try await setup.mirror()
+            #expect(try await objectDigests(setup.destination()) == sourceObjects, "failing after \(failAfter) puts")
         }
-        _ = try await setup.mirror()
-        #expect(try await objectDigests(setup.destination()) == objectDigests(setup.fixture.repository.storage))
+        #expect(opened >= puts - 2, "the partial mirrors were opened and verified")
     }
 
     @Test("a damaged source pack is not copied and is reported")
@@ -109,6 +132,15 @@ struct MirrorTests {
         let summary = try await setup.mirror()
         #expect(summary.damagedInSource == [pack])
         #expect(try await setup.destination().exists(pack) == false)
+        // The mirror holds every other object of the source, byte for byte, and nothing else.
+        var expected = try await objectDigests(setup.fixture.repository.storage)
+        expected[pack.description] = nil
+        #expect(try await objectDigests(setup.destination()) == expected)
+        // A verify of the mirror names the missing pack as damage.
+        let mirrored = try await Repository.open(try setup.destination()) { "pw" }
+        let report = try await RepositoryVerifier(repository: mirrored, readData: .none).run()
+        #expect(report.hasDamage)
+        #expect(report.findings.contains { "\($0.object)".contains(pack.name.prefix(8)) }, "\(report.findings)")
     }
 
     @Test("a mirror holding a different repository is refused")

@@ -76,12 +76,20 @@ struct RepairTests {
         #expect(!outcome.after.affected.isEmpty)
     }
 
-    @Test("a clean repository needs no repair and nothing is written")
-    func cleanRepository() async throws {
+    @Test("a clean repository needs no repair and nothing is written", arguments: [VerifyDataSelection.none, .all])
+    func cleanRepository(readData: VerifyDataSelection) async throws {
         let setup = try await Setup()
-        let outcome = try await RepositoryRepair(repository: setup.fixture.repository, mirror: setup.mirror, readData: .none).run()
+        let repositoryBefore = try await objectDigests(setup.fixture.repository.storage)
+        let mirrorBefore = try await objectDigests(setup.mirror)
+        #expect(repositoryBefore.keys.contains { $0.hasPrefix("data/") })
+        let outcome = try await RepositoryRepair(repository: setup.fixture.repository, mirror: setup.mirror, readData: readData).run()
         #expect(outcome.repaired.isEmpty)
+        #expect(outcome.unrepairable.isEmpty)
         #expect(!outcome.after.hasDamage)
+        // Object for object, byte for byte, both sides are as they were (locks aside).
+        #expect(try await objectDigests(setup.fixture.repository.storage) == repositoryBefore)
+        #expect(try await objectDigests(setup.mirror) == mirrorBefore)
+        #expect(try await setup.fixture.repository.list(.locks).isEmpty)
     }
 
     @Test("a mirror of another repository is refused")

@@ -22,7 +22,7 @@ struct VerifyDataSelectionTests {
 
     @Test("slices 1/M … M/M select every ID exactly once; percentages grow monotonically")
     func slicesPartitionIDs() {
-        let ids = (0..<2000).map { SHA256Hasher.hash(Array("pack \($0)".utf8)) }
+        let ids = (0..<2000).map { PackID(SHA256Hasher.hash(Array("pack \($0)".utf8))) }
         for count in [2, 3, 7, 16] {
             for id in ids {
                 let selecting = (1...count).filter { VerifyDataSelection.slice($0, of: count).includes(id) }
@@ -34,7 +34,7 @@ struct VerifyDataSelectionTests {
                 #expect(size > 0 && size < 2 * ids.count / count, "slice \(slice)/\(count) holds \(size)")
             }
         }
-        var previous: Set<Digest256> = []
+        var previous: Set<PackID> = []
         for percent in [1.0, 10, 33.3, 50, 99.9] {
             let selected = Set(ids.filter { VerifyDataSelection.percent(percent).includes($0) })
             #expect(selected.isSuperset(of: previous))
@@ -50,7 +50,7 @@ struct VerifyDataSelectionTests {
         let packs = try await fixture.packs()
         let pack = try #require(try await fixture.dataPacks().first)
         let blob = try #require(try await fixture.blobs(inPack: pack).first?.id)
-        try await fixture.damage(blob)
+        try await fixture.damage(.data(blob))
 
         var read = 0
         var reporting: [Int] = []

@@ -15,11 +15,11 @@ struct VerifyFaultTests {
         let fixture = try await VerifyFixture(encrypted: encrypted)
         let packs = Array(try await fixture.dataPacks().prefix(3))
         try #require(packs.count == 3)
-        var damaged: [(pack: Digest256, blob: Digest256)] = []
+        var damaged: [(pack: PackID, blob: Digest256)] = []
         for pack in packs {
             let blobs = try await fixture.blobs(inPack: pack)
             let blob = blobs[blobs.count / 2].id
-            try await fixture.damage(blob)
+            try await fixture.damage(.data(blob))
             damaged.append((pack, blob))
         }
 
@@ -103,7 +103,7 @@ struct VerifyFaultTests {
         let name = try ObjectName(kind: .index, name: first.hex)
         let file = try IndexFile(decoding: try await fixture.repository.loadObject(name), what: "index")
         let packs = file.packs.map(\.id).sorted()
-        var holder: [Digest256: Digest256] = [:]
+        var holder: [Digest256: PackID] = [:]
         for pack in file.packs {
             for blob in pack.blobs { holder[blob.id] = pack.id }
         }
@@ -142,7 +142,7 @@ struct VerifyFaultTests {
 
         let report = try await fixture.verify(.all)
         #expect(report.findingSummaries == ["snapshot-damaged snapshot \(snapshot.shortHex)"])
-        #expect(report.findings.first?.message == "damaged: its contents do not match its name; its files cannot be listed")
+        #expect(report.findings.first?.message == "damaged: its contents do not match its name; its files cannot be listed: 'vault repair snapshots --forget-damaged' removes it")
         #expect(report.unreadableSnapshots == [snapshot])
         #expect(report.affected.isEmpty)
         #expect(report.statistics.snapshots == 2)
@@ -154,8 +154,8 @@ struct VerifyFaultTests {
         let fixture = try await VerifyFixture(encrypted: encrypted)
         let tree = try #require(fixture.tree(of: "/srv/projects/src"))
         #expect(fixture.tree(of: "/srv/projects/src", inSnapshot: 2) == tree)
-        let pack = try await fixture.location(of: tree).pack
-        try await fixture.damage(tree)
+        let pack = try await fixture.location(of: .tree(tree)).pack
+        try await fixture.damage(.tree(tree))
         let expectedPaths = [1, 2].map { VerifyExpectedPath(snapshot: fixture.snapshot($0).id, path: "/srv/projects/src", isDirectory: true) }
         #expect(fixture.expectedDamage(lost: [tree]).paths == expectedPaths)
 
@@ -176,8 +176,8 @@ struct VerifyFaultTests {
         let fixture = try await VerifyFixture(encrypted: encrypted)
         let hosts = try #require(fixture.chunks(of: "/etc/hosts", inSnapshot: 3).first)
         let passwd = try #require(fixture.chunks(of: "/etc/passwd", inSnapshot: 3).first)
-        let a = try await fixture.location(of: hosts)
-        let b = try await fixture.location(of: passwd)
+        let a = try await fixture.location(of: .data(hosts))
+        let b = try await fixture.location(of: .data(passwd))
         try #require(a.pack == b.pack && a.length == b.length && a.offset < b.offset)
         let path = fixture.path(ofPack: a.pack)
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
@@ -208,7 +208,7 @@ struct VerifyFaultTests {
     func duplicateBlob() async throws {
         let fixture = try await VerifyFixture(encrypted: true)
         let hosts = try #require(fixture.chunks(of: "/etc/hosts", inSnapshot: 3).first)
-        let original = try await fixture.location(of: hosts)
+        let original = try await fixture.location(of: .data(hosts))
         let packsBefore = Set(try await fixture.packs())
         // A second writer that does not know the index stores the same chunk again, as a concurrent backup would.
         var writer = RepositoryWriter(repository: fixture.repository, index: ChunkIndex())
@@ -250,7 +250,7 @@ struct VerifyFaultTests {
 
         let report = try await fixture.verify(.all)
         #expect(report.findingSummaries == ["pack-unindexed pack \(finished.id.shortHex)"])
-        #expect(report.findings.first?.message == "in no index (1 blob): an interrupted backup left it, or its index file is lost")
+        #expect(report.findings.first?.message == "in no index (1 blob): an interrupted backup left it, or its index file is lost; the next backup or 'vault repair index' indexes it")
         #expect(!report.hasDamage)
         #expect(report.statistics.unindexedPacks == 1)
         #expect(report.summary.hasPrefix("no errors were found"))

@@ -7,8 +7,8 @@ import VaultRepository
 /// The report's lines: human text and newline-delimited JSON.
 @Suite("verify: report output")
 struct VerifyReportTests {
-    static let snapshot = SHA256Hasher.hash(Array("snapshot".utf8))
-    static let pack = SHA256Hasher.hash(Array("pack".utf8))
+    static let snapshot = SnapshotID(SHA256Hasher.hash(Array("snapshot".utf8)))
+    static let pack = PackID(SHA256Hasher.hash(Array("pack".utf8)))
     static let blob = SHA256Hasher.hash(Array("blob".utf8))
 
     static func damagedReport() -> VerifyReport {
@@ -16,7 +16,7 @@ struct VerifyReportTests {
         report.findings = [
             VerifyFinding(.packHashMismatch, .pack(pack), "contents do not match its name (their SHA-256 is 0c5f3e21)"),
             VerifyFinding(.blobDamaged, .blob(blob, .data, pack: pack), "damaged: AES-256-GCM tag mismatch"),
-            VerifyFinding(.packUnindexed, .pack(blob), "in no index (3 blobs): an interrupted backup left it, or its index file is lost"),
+            VerifyFinding(.packUnindexed, .pack(PackID(blob)), "in no index (3 blobs): an interrupted backup left it, or its index file is lost"),
         ]
         let loss = VerifyBlobLoss(blob: blob, type: .data, pack: pack, reason: "AES-256-GCM tag mismatch")
         report.affected = [

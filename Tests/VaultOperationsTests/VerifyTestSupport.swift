@@ -49,7 +49,7 @@ struct VerifyFixtureNode {
 
 /// One snapshot as written.
 struct VerifyFixtureSnapshot {
-    var id: Digest256
+    var id: SnapshotID
     var paths: [String]
     var tree: Digest256
     /// The root tree's entries, one per path, in tree (name) order.
@@ -58,11 +58,11 @@ struct VerifyFixtureSnapshot {
 
 /// A path a report should name: which snapshot, which path, file or directory.
 struct VerifyExpectedPath: Hashable, CustomStringConvertible {
-    var snapshot: Digest256
+    var snapshot: SnapshotID
     var path: String
     var isDirectory: Bool
 
-    init(snapshot: Digest256, path: String, isDirectory: Bool) {
+    init(snapshot: SnapshotID, path: String, isDirectory: Bool) {
         self.snapshot = snapshot
         self.path = path
         self.isDirectory = isDirectory
@@ -97,7 +97,7 @@ struct VerifyFixture {
     let repository: Repository
     private(set) var snapshots: [VerifyFixtureSnapshot] = []
     /// The index files, in the order the snapshots wrote them.
-    private(set) var indexFiles: [Digest256] = []
+    private(set) var indexFiles: [IndexFileID] = []
 
     static let password = "verify fixture password"
 
@@ -157,7 +157,7 @@ struct VerifyFixture {
         let rootTree = try await writer.add(try Tree(nodes: rootNodes))
         try await writer.flush()
         let known = Set(indexFiles)
-        indexFiles += try await repository.list(.index).compactMap { Digest256(hex: $0.name.name) }.filter { !known.contains($0) }
+        indexFiles += try await repository.list(.index).compactMap { IndexFileID(hex: $0.name.name) }.filter { !known.contains($0) }
         let manifest = SnapshotManifest(
             time: Timestamp(nanoseconds: 1_764_176_523_000_000_000 + Int64(snapshots.count) * 1_000_000_000),
             host: "fixture-host", user: "fixture", paths: paths.keys.sorted(), tags: [], kind: .full,
@@ -269,19 +269,19 @@ struct VerifyFixture {
     }
 
     /// The location of a blob.
-    func location(of blob: Digest256) async throws -> BlobLocation {
+    func location(of blob: BlobKey) async throws -> BlobLocation {
         try #require(try await index().chunks.location(of: blob))
     }
 
     /// Every pack in the storage, by ID.
-    func packs() async throws -> [Digest256] {
-        try await repository.list(.data).compactMap { Digest256(hex: $0.name.name) }.sorted()
+    func packs() async throws -> [PackID] {
+        try await repository.list(.data).compactMap { PackID(hex: $0.name.name) }.sorted()
     }
 
     /// The data packs, by ID (packs holding only chunks).
-    func dataPacks() async throws -> [Digest256] {
+    func dataPacks() async throws -> [PackID] {
         let index = try await index()
-        var types: [Digest256: Set<UInt8>] = [:]
+        var types: [PackID: Set<UInt8>] = [:]
         for (_, location) in index.chunks {
             types[location.pack, default: []].insert(location.type.rawValue)
         }
@@ -289,8 +289,8 @@ struct VerifyFixture {
     }
 
     /// The data pack holding the most blobs.
-    func fullestDataPack() async throws -> Digest256 {
-        var best: (pack: Digest256, count: Int)?
+    func fullestDataPack() async throws -> PackID {
+        var best: (pack: PackID, count: Int)?
         for pack in try await dataPacks() {
             let count = try await blobs(inPack: pack).count
             if count > best?.count ?? 0 { best = (pack, count) }
@@ -299,8 +299,8 @@ struct VerifyFixture {
     }
 
     /// The blobs the index places in `pack`, by offset.
-    func blobs(inPack pack: Digest256) async throws -> [(id: Digest256, location: BlobLocation)] {
-        try await index().chunks.filter { $0.location.pack == pack }.sorted { $0.location.offset < $1.location.offset }
+    func blobs(inPack pack: PackID) async throws -> [(id: Digest256, location: BlobLocation)] {
+        try await index().chunks.filter { $0.location.pack == pack }.sorted { $0.location.offset < $1.location.offset }.map { ($0.key.id, $0.location) }
     }
 
     /// The path of an object in the local layout.
@@ -313,7 +313,7 @@ struct VerifyFixture {
     }
 
     /// The path of a pack file.
-    func path(ofPack pack: Digest256) -> String {
+    func path(ofPack pack: PackID) -> String {
         path(of: try! ObjectName(kind: .data, name: pack.hex))
     }
 
@@ -327,7 +327,7 @@ struct VerifyFixture {
     }
 
     /// Flips a byte in the middle of a stored blob.
-    func damage(_ blob: Digest256) async throws {
+    func damage(_ blob: BlobKey) async throws {
         let location = try await location(of: blob)
         try flipByte(at: Int(location.offset + location.length / 2), ofFileAt: path(ofPack: location.pack))
     }
@@ -340,7 +340,7 @@ struct VerifyFixture {
     func expectedDamage(lost: Set<Digest256>) -> (paths: [VerifyExpectedPath], reachedBlobs: Set<Digest256>) {
         var paths: [VerifyExpectedPath] = []
         var reached: Set<Digest256> = []
-        func walk(_ nodes: [VerifyFixtureNode], snapshot: Digest256) {
+        func walk(_ nodes: [VerifyFixtureNode], snapshot: SnapshotID) {
             for node in nodes {
                 switch node.kind {
                 case .file(let chunks):

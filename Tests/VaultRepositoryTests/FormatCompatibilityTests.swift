@@ -51,7 +51,7 @@ struct FormatCompatibilityTests {
                 case .file:
                     var contents: [UInt8] = []
                     for id in node.content {
-                        contents += try await repository.loadBlob(id, at: try #require(index.chunks.location(of: id)))
+                        contents += try await repository.loadBlob(id, at: try #require(index.chunks.location(of: .data(id))))
                     }
                     #expect(UInt64(contents.count) == node.size)
                     found[path] = contents

@@ -68,11 +68,11 @@ struct FormatRoundTripTests {
 
     @Test("index files round trip and reject truncation")
     func indexRoundTrip() throws {
-        let pack = IndexFile.Pack(id: SHA256Hasher.hash([1]), size: 1000, blobs: [
+        let pack = IndexFile.Pack(id: PackID(SHA256Hasher.hash([1])), size: 1000, blobs: [
             IndexFile.Blob(id: SHA256Hasher.hash([2]), type: .data, offset: 0, length: 500, rawLength: 900),
             IndexFile.Blob(id: SHA256Hasher.hash([3]), type: .tree, offset: 500, length: 400, rawLength: 400),
         ])
-        let file = IndexFile(supersedes: [SHA256Hasher.hash([4])], packs: [pack])
+        let file = IndexFile(supersedes: [IndexFileID(SHA256Hasher.hash([4]))], packs: [pack])
         let bytes = file.encoded()
         #expect(try IndexFile(decoding: bytes, what: "index") == file)
         for length in [0, 3, 8, 40, bytes.count - 1] {
@@ -82,7 +82,7 @@ struct FormatRoundTripTests {
 
     @Test("an index entry pointing outside its pack is damage")
     func indexBlobOutsidePack() throws {
-        let pack = IndexFile.Pack(id: SHA256Hasher.hash([1]), size: 100, blobs: [
+        let pack = IndexFile.Pack(id: PackID(SHA256Hasher.hash([1])), size: 100, blobs: [
             IndexFile.Blob(id: SHA256Hasher.hash([2]), type: .data, offset: 90, length: 20, rawLength: 20),
         ])
         let error = try #require(throws: RepositoryError.self) {
@@ -98,7 +98,7 @@ struct FormatRoundTripTests {
         summary.bytesAdded = 1234
         let manifest = SnapshotManifest(
             time: Timestamp(nanoseconds: 1_764_176_523_000_000_001), host: "h", user: "u", paths: ["/a", "/b c"], tags: ["t"],
-            kind: .differential, parent: SHA256Hasher.hash([1]), base: SHA256Hasher.hash([2]), tree: SHA256Hasher.hash([3]),
+            kind: .differential, parent: SnapshotID(SHA256Hasher.hash([1])), base: SnapshotID(SHA256Hasher.hash([2])), tree: SHA256Hasher.hash([3]),
             incomplete: true, summary: summary, program: "vault test"
         )
         #expect(try SnapshotManifest(decoding: manifest.encoded(), what: "s") == manifest)
