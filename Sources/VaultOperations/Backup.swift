@@ -3,7 +3,7 @@ import VaultPOSIX
 import VaultRepository
 
 /// `vault backup`: takes a snapshot of some paths, or of a stream.
-package struct Backup {
+package struct Backup: Sendable {
     /// The repository to back up into.
     package var repository: Repository
     /// What to back up, and how.
@@ -11,13 +11,13 @@ package struct Backup {
     /// Raised by Ctrl-C or SIGTERM.
     package var interrupt: InterruptFlag
     /// Called with progress now and then.
-    package var progress: (BackupProgress) -> Void
+    package var progress: @Sendable (BackupProgress) -> Void
 
     /// The program name recorded in snapshots.
-    package static let program = "vault 0.1.0"
+    package static let program = VaultVersion.program
 
     /// Creates a backup operation.
-    package init(repository: Repository, options: BackupOptions, interrupt: InterruptFlag = InterruptFlag(), progress: @escaping (BackupProgress) -> Void = { _ in }) {
+    package init(repository: Repository, options: BackupOptions, interrupt: InterruptFlag = InterruptFlag(), progress: @escaping @Sendable (BackupProgress) -> Void = { _ in }) {
         self.repository = repository
         self.options = options
         self.interrupt = interrupt
@@ -25,6 +25,10 @@ package struct Backup {
     }
 
     /// Runs the backup of ``options``' paths, or of `stream` when given.
+    ///
+    /// The backup holds a shared lock (``Repository/withLock(_:timing:_:)``);
+    /// when the lock is lost the backup stops as if interrupted and writes
+    /// no snapshot.
     ///
     /// Order: packs, then index files, then the snapshot, so an interruption
     /// at any point leaves a consistent repository. When interrupted, the
@@ -36,15 +40,7 @@ package struct Backup {
     ///   `.interrupted`), ``RepositoryError``.
     package func run(stream: StandardInputSource? = nil) async throws -> BackupResult {
         let started = Timestamp.now()
-        var lock = try await RepositoryLock.acquire(repository, exclusive: false)
-        do {
-            let result = try await run(stream: stream, started: started, lock: &lock)
-            try await lock.release()
-            return result
-        } catch {
-            try? await lock.release()
-            throw error
-        }
+        return try await repository.withLock(.shared) { try await self.run(stream: stream, started: started) }
     }
 
     /// The parent-selection note and the repository notes as one line, or `nil`.
@@ -53,7 +49,7 @@ package struct Backup {
         return clauses.isEmpty ? nil : clauses.joined(separator: "; ")
     }
 
-    private func run(stream: StandardInputSource?, started: Timestamp, lock: inout RepositoryLock) async throws -> BackupResult {
+    private func run(stream: StandardInputSource?, started: Timestamp) async throws -> BackupResult {
         let workingDirectory = try FileSystem.currentDirectory().bytes
         let sources = SourcePaths(stream.map { ["/" + $0.fileName] } ?? options.paths, workingDirectory: workingDirectory)
         if stream == nil {
@@ -77,9 +73,8 @@ package struct Backup {
 
         let archiver = BackupArchiver(
             repository: repository, index: index, options: options, reusesUnchangedFiles: selection.reusesUnchangedFiles,
-            lock: lock, interrupt: interrupt, progress: progress
+            interrupt: interrupt, progress: progress
         )
-        defer { lock = archiver.lock }
         let root = try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
             do {
                 let root = if let stream {

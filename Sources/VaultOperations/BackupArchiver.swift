@@ -42,8 +42,6 @@ final class BackupArchiver {
     private(set) var summary = SnapshotSummary()
     private(set) var progress = BackupProgress()
     private var lastReport: Int64 = 0
-    /// The lock the backup holds; refreshed as the backup goes, so others do not take it for stale.
-    private(set) var lock: RepositoryLock
     private var rootDevices: [UInt64] = []
     /// What the ransomware check has seen (BackupArchiver+Ransomware.swift).
     var ransomware = RansomwareTracking()
@@ -52,10 +50,9 @@ final class BackupArchiver {
     static let cacheTagSignature = Array("Signature: 8a477f597d28d172789f06886806bc55".utf8)
 
     init(
-        repository: Repository, index: ChunkIndex, options: BackupOptions, reusesUnchangedFiles: Bool, lock: RepositoryLock,
+        repository: Repository, index: ChunkIndex, options: BackupOptions, reusesUnchangedFiles: Bool,
         interrupt: InterruptFlag, progress: @escaping (BackupProgress) -> Void
     ) {
-        self.lock = lock
         self.repository = repository
         self.options = options
         self.reusesUnchangedFiles = reusesUnchangedFiles
@@ -190,7 +187,6 @@ final class BackupArchiver {
     /// - Returns: The node, or `nil` when the entry is left out (unreadable or vanished).
     private func archiveEntry(name: [UInt8], path: [UInt8], status: FileStatus, parent: TreeNode?, group: inout PipelineGroup) async throws -> TreeNode? {
         try interrupt.check()
-        try await lock.refreshIfDue()
         progress.entries += 1
         switch status.type {
         case .regular:
@@ -355,7 +351,6 @@ final class BackupArchiver {
                 throw SystemError(.ioError, operation: "read", path: FilePath(bytes: path))
             }
             guard let next else { break }
-            try await lock.refreshIfDue()
             content.append(next.id)
             length += next.count
             progress.bytesRead += Int64(next.count)

@@ -1,7 +1,7 @@
-import Glibc
+import VaultPOSIX
 
-/// A shell glob that `vault find` matches entries against, with the
-/// semantics of `--exclude` (``ExcludeRules``): `*`, `?` and `[…]` as
+/// A shell glob: the one matcher `vault find`, `backup --exclude` and
+/// `restore --include/--exclude` (through ``ExcludeRules``) share: `*`, `?` and `[…]` as
 /// `fnmatch(3)` with `FNM_PERIOD` (a leading `.` must be matched
 /// explicitly). A pattern without `/` matches an entry's name, wherever the
 /// entry is; a pattern with `/` matches the entry's whole absolute path,
@@ -14,7 +14,7 @@ package struct GlobPattern: Sendable, Hashable {
     package let matchesPaths: Bool
     /// Whether case is ignored.
     package let ignoresCase: Bool
-    private let cPattern: [CChar]
+    private let matcher: FileNameMatch
 
     /// Parses a pattern.
     ///
@@ -30,22 +30,11 @@ package struct GlobPattern: Sendable, Hashable {
         self.text = text
         matchesPaths = trimmed.contains("/")
         self.ignoresCase = ignoresCase
-        cPattern = Array(trimmed.utf8CString)
+        matcher = FileNameMatch(trimmed, ignoresCase: ignoresCase)
     }
-
-    /// glibc's `FNM_CASEFOLD` (`1 << 4`), which the Glibc module leaves out:
-    /// `<fnmatch.h>` declares it only under `_GNU_SOURCE`.
-    private static let caseFold: Int32 = 1 << 4
 
     /// Whether the entry with this name at this absolute path matches.
     package func matches(name: [UInt8], path: [UInt8]) -> Bool {
-        let subject = matchesPaths ? path : name
-        guard !subject.contains(0) else { return false }
-        let flags = FNM_PERIOD | (ignoresCase ? Self.caseFold : 0)
-        return (subject + [0]).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { cSubject in
-                fnmatch(cPattern, cSubject.baseAddress!, flags) == 0
-            }
-        }
+        matcher.matches(matchesPaths ? path : name)
     }
 }

@@ -14,6 +14,8 @@ package struct OperationError: Error, Sendable, CustomStringConvertible {
         case interrupted
         /// A snapshot ID matches no snapshot, or several.
         case snapshotNotFound
+        /// A snapshot does not have the path asked for.
+        case pathNotFound
         /// Writing to the target failed.
         case targetFailed
     }
@@ -45,10 +47,12 @@ package final class InterruptFlag: Sendable {
         raised.store(true, ordering: .relaxed)
     }
 
-    /// Whether the flag is raised.
-    package var isRaised: Bool { raised.load(ordering: .relaxed) }
+    /// Whether the operation must stop: the flag is raised, or the current
+    /// task was cancelled (``Repository/withLock(_:timing:_:)`` cancels the
+    /// work when it loses the lock).
+    package var isRaised: Bool { raised.load(ordering: .relaxed) || Task.isCancelled }
 
-    /// Throws ``OperationError`` with code `.interrupted` if the flag is raised.
+    /// Throws ``OperationError`` with code `.interrupted` if the operation must stop (``isRaised``).
     package func check() throws(OperationError) {
         if isRaised {
             throw OperationError(.interrupted, "interrupted")

@@ -10,6 +10,7 @@
 /// | a byte that is not valid UTF-8 | `\xff`          |
 /// | tab, newline, carriage return  | `\t`, `\n`, `\r`|
 /// | other controls (0x01–0x1f, 0x7f) | `\x1b`        |
+/// | C1 controls (U+0080–U+009F)    | `\xc2\x9b`      |
 /// | a backslash                    | `\\`            |
 ///
 /// Doubling the backslash keeps the escapes unambiguous: `\xff` in the
@@ -39,6 +40,11 @@ package enum PrintablePath {
                 default: output.append(byte)
                 }
                 index += 1
+            } else if byte == 0xC2, index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) {
+                // A C1 control (U+009B is CSI to many terminals): its two bytes, escaped.
+                appendHexEscape(byte, to: &output)
+                appendHexEscape(bytes[index + 1], to: &output)
+                index += 2
             } else if let length = validSequenceLength(bytes, at: index) {
                 output += bytes[index..<index + length]
                 index += length
@@ -48,6 +54,41 @@ package enum PrintablePath {
             }
         }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// A line of text with its control characters escaped (tab, newline
+    /// and carriage return as `\t`, `\n`, `\r`; other C0 and C1 controls
+    /// and DEL as their UTF-8 bytes in `\xNN`), so that text from a
+    /// repository or a file system can neither split the line nor send a
+    /// terminal escape sequence.
+    ///
+    /// Unlike ``escape(_:)`` it keeps backslashes as they are: it is for
+    /// whole messages, whose paths are already escaped.
+    package static func terminalSafe(_ line: String) -> String {
+        guard line.unicodeScalars.contains(where: isControl) else { return line }
+        var output = ""
+        for scalar in line.unicodeScalars {
+            guard isControl(scalar) else {
+                output.unicodeScalars.append(scalar)
+                continue
+            }
+            switch scalar {
+            case "\t": output += #"\t"#
+            case "\n": output += #"\n"#
+            case "\r": output += #"\r"#
+            default:
+                var bytes: [UInt8] = []
+                for byte in String(scalar).utf8 {
+                    appendHexEscape(byte, to: &bytes)
+                }
+                output += String(decoding: bytes, as: UTF8.self)
+            }
+        }
+        return output
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     /// The bytes as a string when they are valid UTF-8, else `nil`.

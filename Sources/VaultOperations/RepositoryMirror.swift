@@ -12,7 +12,12 @@ import VaultStorage
 /// destination a consistent repository at every instant: keys and config
 /// first, then packs, then index files, then snapshots; deletions (only
 /// with ``Options/delete``) go the other way.
-package struct RepositoryMirror {
+///
+/// Locks (``Repository/withLock(_:timing:_:)``): the source is locked as
+/// ``Options/sourceLock`` says (shared by default); the destination gets a
+/// shared lock while objects are copied, an exclusive one with
+/// ``Options/delete``, and none in a dry run (which writes nothing).
+package struct RepositoryMirror: Sendable {
     /// How to mirror.
     package struct Options: Sendable {
         /// Remove objects the source no longer has (forgotten snapshots, pruned packs).
@@ -21,6 +26,8 @@ package struct RepositoryMirror {
         package var dryRun = false
         /// How many objects are copied at once.
         package var parallelism = 4
+        /// The lock taken on the source.
+        package var sourceLock: LockPolicy = .shared
 
         /// The defaults: copy only, four at a time.
         package init() {}
@@ -36,6 +43,9 @@ package struct RepositoryMirror {
         package var deleted: [ObjectKind: Int] = [:]
         /// Destination objects that differed from the source and were replaced.
         package var replaced: [ObjectName] = []
+        /// Destination objects that differed from the source and could not
+        /// be replaced (removing the old copy failed), and why.
+        package var notReplaced: [ObjectName: String] = [:]
         /// Source objects not copied because they do not match their names.
         package var damagedInSource: [ObjectName] = []
         /// Objects already present in both.
@@ -67,8 +77,8 @@ package struct RepositoryMirror {
         package var totalBytes: Int64 = 0
     }
 
-    /// The repository's storage.
-    package var source: any Storage
+    /// The repository.
+    package var source: Repository
     /// The mirror's storage.
     package var destination: any Storage
     /// How to mirror.
@@ -80,7 +90,7 @@ package struct RepositoryMirror {
 
     /// Creates a mirror operation.
     package init(
-        source: any Storage, destination: any Storage, options: Options = Options(), interrupt: InterruptFlag = InterruptFlag(),
+        source: Repository, destination: any Storage, options: Options = Options(), interrupt: InterruptFlag = InterruptFlag(),
         progress: @escaping @Sendable (Progress) -> Void = { _ in }
     ) {
         self.source = source
@@ -101,13 +111,33 @@ package struct RepositoryMirror {
     /// - Throws: ``OperationError`` (`.targetFailed` when the destination
     ///   holds another repository or snapshots the source lacks,
     ///   `.interrupted`), ``RepositoryError``.
-    package func run(beforeDeleting: () async throws -> Void = {}) async throws -> Summary {
-        var summary = Summary()
-        let sourceConfig = try await Self.call { () async throws(StorageError) in try await source.get(.config) }
+    package func run(beforeDeleting: @escaping @Sendable () async throws -> Void = {}) async throws -> Summary {
+        // Checked before the destination is locked: a lock is not written into another repository.
+        _ = try await checkedConfigs()
+        let destinationLock: LockPolicy = options.dryRun ? .none : options.delete ? .exclusive : .shared
+        return try await source.withLock(options.sourceLock) {
+            try await source.withLock(destinationLock, on: destination) {
+                try await mirror(beforeDeleting: beforeDeleting)
+            }
+        }
+    }
+
+    /// The source's config, and the destination's when it has one; throws
+    /// when the destination holds another repository.
+    private func checkedConfigs() async throws -> (source: [UInt8], destination: [UInt8]?) {
+        let storage = source.storage
+        let sourceConfig = try await Self.call { () async throws(StorageError) in try await storage.get(.config) }
         let destinationConfig = try await Self.getIfPresent(destination, .config)
         if let destinationConfig, destinationConfig != sourceConfig {
             throw OperationError(.targetFailed, "\(destination.location) holds a different repository: refusing to mirror onto it")
         }
+        return (sourceConfig, destinationConfig)
+    }
+
+    private func mirror(beforeDeleting: () async throws -> Void) async throws -> Summary {
+        var summary = Summary()
+        let (sourceConfig, destinationConfig) = try await checkedConfigs()
+        let source = self.source.storage
 
         var sourceObjects: [ObjectKind: [String: Int64]] = [:]
         var destinationObjects: [ObjectKind: [String: Int64]] = [:]
@@ -128,6 +158,7 @@ package struct RepositoryMirror {
 
         // What to copy, in order.
         var plan: [(name: ObjectName, size: Int64)] = []
+        var differing: Set<ObjectName> = []
         for kind in Self.copyOrder {
             if kind == .config {
                 if destinationConfig == nil { plan.append((.config, Int64(sourceConfig.count))) }
@@ -140,7 +171,7 @@ package struct RepositoryMirror {
                         summary.unchanged += 1
                         continue
                     }
-                    summary.replaced.append(objectName)
+                    differing.insert(objectName)
                 }
                 plan.append((objectName, size))
             }
@@ -153,13 +184,14 @@ package struct RepositoryMirror {
             // Each kind completes before the next starts: that is what keeps the mirror consistent.
             for kind in Self.copyOrder {
                 let batch = plan.filter { $0.name.kind == kind }
-                try await copy(batch, summary: &summary, progress: &progressState)
+                try await copy(batch, replacing: differing, summary: &summary, progress: &progressState)
             }
         } else {
             for (name, size) in plan {
                 summary.copied[name.kind, default: 0] += 1
                 summary.bytesCopied += size
             }
+            summary.replaced = differing.sorted()
         }
 
         var removals: [ObjectName] = []
@@ -187,46 +219,55 @@ package struct RepositoryMirror {
         return summary
     }
 
+    /// What copying one object came to.
+    private enum CopyOutcome: Sendable {
+        /// Copied (or replaced, when it differed).
+        case copied
+        /// The source's copy does not match its name: not copied.
+        case damagedInSource
+        /// It differed in the destination, and the old copy could not be removed.
+        case notReplaced(String)
+    }
+
     /// Copies objects of one kind, several at a time, each checked against its name.
-    private func copy(_ batch: [(name: ObjectName, size: Int64)], summary: inout Summary, progress state: inout Progress) async throws {
+    ///
+    /// - Parameter replacing: Objects that differ in the destination: each
+    ///   is removed there first, and counts as copied only when that worked.
+    private func copy(
+        _ batch: [(name: ObjectName, size: Int64)], replacing: Set<ObjectName>, summary: inout Summary, progress state: inout Progress
+    ) async throws {
         guard !batch.isEmpty else { return }
-        try await withThrowingTaskGroup(of: (ObjectName, Int64, Bool).self) { group in
+        try await withThrowingTaskGroup(of: (ObjectName, Int64, CopyOutcome).self) { group in
             var next = 0
-            func start(_ group: inout ThrowingTaskGroup<(ObjectName, Int64, Bool), any Error>) {
+            func start(_ group: inout ThrowingTaskGroup<(ObjectName, Int64, CopyOutcome), any Error>) {
                 let (name, _) = batch[next]
                 next += 1
-                let source = self.source
+                let source = self.source.storage
                 let destination = self.destination
-                let replacing = summary.replaced.contains(name)
+                let isReplacing = replacing.contains(name)
                 group.addTask {
                     let bytes = try await Self.call { () async throws(StorageError) in try await source.get(name) }
-                    guard name.kind == .config || SHA256Hasher.hash(bytes).hex == name.name else {
-                        return (name, Int64(bytes.count), false)
-                    }
-                    if replacing {
-                        try? await destination.delete(name)
-                    }
-                    do throws(StorageError) {
-                        try await destination.put(bytes, as: name)
-                    } catch where error.code == .alreadyExists {
-                        // Another run put it there meanwhile; it is checked by name like ours.
-                    } catch {
-                        throw RepositoryError(error)
-                    }
-                    return (name, Int64(bytes.count), true)
+                    let outcome = try await Self.store(bytes, as: name, in: destination, replacing: isReplacing)
+                    return (name, Int64(bytes.count), outcome)
                 }
             }
             // An object store wants more requests in flight than a disk.
-            let parallelism = max(options.parallelism, min(source.capabilities.preferredConcurrency, destination.capabilities.preferredConcurrency))
+            let parallelism = max(options.parallelism, min(source.storage.capabilities.preferredConcurrency, destination.capabilities.preferredConcurrency))
             while next < batch.count, next < parallelism {
                 start(&group)
             }
-            while let (name, size, copied) = try await group.next() {
-                if copied {
+            while let (name, size, outcome) = try await group.next() {
+                switch outcome {
+                case .copied:
                     summary.copied[name.kind, default: 0] += 1
                     summary.bytesCopied += size
-                } else {
+                    if replacing.contains(name) {
+                        summary.replaced.append(name)
+                    }
+                case .damagedInSource:
                     summary.damagedInSource.append(name)
+                case .notReplaced(let reason):
+                    summary.notReplaced[name] = reason
                 }
                 state.objects += 1
                 state.bytes += size
@@ -241,6 +282,86 @@ package struct RepositoryMirror {
             }
             try interrupt.check()
         }
+        summary.replaced.sort()
+    }
+
+    /// Stores one object read from the source, after checking it against its name.
+    private static func store(
+        _ bytes: [UInt8], as name: ObjectName, in destination: any Storage, replacing: Bool
+    ) async throws(RepositoryError) -> CopyOutcome {
+        guard name.kind == .config || SHA256Hasher.hash(bytes).hex == name.name else {
+            return .damagedInSource
+        }
+        if replacing {
+            do throws(StorageError) {
+                try await destination.delete(name)
+            } catch where error.code == .notFound {
+                // Gone meanwhile: nothing to remove.
+            } catch {
+                return .notReplaced(error.message)
+            }
+        }
+        do throws(StorageError) {
+            try await destination.put(bytes, as: name)
+        } catch where error.code == .alreadyExists && !replacing {
+            // Another run put it there meanwhile; it is checked by name like ours.
+        } catch {
+            throw RepositoryError(error)
+        }
+        return .copied
+    }
+
+    /// Replaces destination objects with the source's copies, each checked
+    /// against its name first: what `vault mirror --verify` does with the
+    /// objects a verify of the destination found damaged or missing.
+    ///
+    /// Takes the source lock and an exclusive lock on the destination.
+    ///
+    /// - Parameter names: The objects to replace.
+    /// - Returns: The objects replaced, and those that could not be, with why.
+    package func replace(_ names: [ObjectName]) async throws -> (replaced: [ObjectName], failed: [ObjectName: String]) {
+        let source = self.source
+        let destination = self.destination
+        let ordered = Set(names).sorted { left, right in
+            let order = Self.copyOrder
+            return (order.firstIndex(of: left.kind) ?? 0, left.name) < (order.firstIndex(of: right.kind) ?? 0, right.name)
+        }
+        return try await source.withLock(options.sourceLock) {
+            try await source.withLock(.exclusive, on: destination) {
+                var replaced: [ObjectName] = []
+                var failed: [ObjectName: String] = [:]
+                for name in ordered {
+                    try RepositoryLock.checkCancellation()
+                    let bytes: [UInt8]
+                    switch await Self.read(name, from: source.storage) {
+                    case .success(let read):
+                        bytes = read
+                    case .failure(let error):
+                        failed[name] = error.code == .notFound ? "the source does not have it" : "the source's copy cannot be read: \(error.message)"
+                        continue
+                    }
+                    switch try await Self.store(bytes, as: name, in: destination, replacing: true) {
+                    case .copied: replaced.append(name)
+                    case .damagedInSource: failed[name] = "the source's copy is damaged too"
+                    case .notReplaced(let reason): failed[name] = reason
+                    }
+                }
+                return (replaced, failed)
+            }
+        }
+    }
+
+    private static func read(_ name: ObjectName, from storage: any Storage) async -> Result<[UInt8], StorageError> {
+        do throws(StorageError) {
+            return .success(try await storage.get(name))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The objects a verify report names as damaged or missing.
+    package static func damagedObjects(in report: VerifyReport) -> [ObjectName] {
+        RepositoryRepair.damagedObjects(in: report)
     }
 
     private static func getIfPresent(_ storage: any Storage, _ name: ObjectName) async throws(RepositoryError) -> [UInt8]? {

@@ -10,7 +10,7 @@ import VaultStorage
 /// missing. Each replacement is checked by its name (its SHA-256) before
 /// it is written, so a damaged mirror copy never replaces anything. A
 /// second verify then says what, if anything, is still lost.
-package struct RepositoryRepair {
+package struct RepositoryRepair: Sendable {
     /// What a repair did.
     package struct Outcome: Sendable {
         /// What verify found before the repair.
@@ -67,20 +67,22 @@ package struct RepositoryRepair {
             wanted.subtract(attempted)
             guard !wanted.isEmpty else { break }
             attempted.formUnion(wanted)
-            let lock = try await RepositoryLock.acquire(repository, exclusive: true)
-            do {
-                // Packs before index files before snapshots, as every writer does.
-                for name in wanted.sorted(by: Self.writeOrder) {
-                    if let reason = try await replace(name) {
-                        outcome.unrepairable.append((name, reason))
-                    } else {
-                        outcome.repaired.append(name)
-                    }
+            // Packs before index files before snapshots, as every writer does.
+            let batch = wanted.sorted(by: Self.writeOrder)
+            let results = try await repository.withLock(.exclusive) {
+                var results: [(name: ObjectName, failure: String?)] = []
+                for name in batch {
+                    try RepositoryLock.checkCancellation()
+                    results.append((name, try await replace(name)))
                 }
-                try await lock.release()
-            } catch {
-                try? await lock.release()
-                throw error
+                return results
+            }
+            for (name, failure) in results {
+                if let failure {
+                    outcome.unrepairable.append((name, failure))
+                } else {
+                    outcome.repaired.append(name)
+                }
             }
             outcome.after = try await RepositoryVerifier(repository: repository, readData: readData).run(progress: progress)
         }

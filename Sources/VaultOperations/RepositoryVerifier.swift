@@ -19,8 +19,8 @@ import VaultStorage
 /// restored. A blob stored in several packs is lost only when every copy
 /// is bad.
 ///
-/// The verifier holds a shared lock while it runs, refreshing it as it goes,
-/// and releases it at the end, also when it fails.
+/// The verifier holds the lock ``locking`` names (shared by default) while
+/// it runs (``Repository/withLock(_:timing:_:)``).
 package struct RepositoryVerifier: Sendable {
     /// The repository to check.
     package var repository: Repository
@@ -29,6 +29,8 @@ package struct RepositoryVerifier: Sendable {
     /// How many packs are checked at once; reading holds at most this many
     /// packs in memory.
     package var maximumConcurrentPacks: Int
+    /// The lock the check takes.
+    package var locking: LockPolicy = .shared
 
     /// Creates a verifier.
     ///
@@ -52,15 +54,15 @@ package struct RepositoryVerifier: Sendable {
     ///   repository is locked (`.locked`), a listing fails or the lock cannot
     ///   be refreshed (`.storage`).
     package func run(progress: @escaping @Sendable (VerifyProgress) -> Void = { _ in }) async throws(RepositoryError) -> VerifyReport {
-        let lock = try await RepositoryLock.acquire(repository, exclusive: false)
-        var pass = VerifyPass(verifier: self, lock: lock, progress: progress)
         do {
-            let report = try await pass.run()
-            try? await pass.lock.release()
-            return report
-        } catch {
-            try? await pass.lock.release()
+            return try await repository.withLock(locking) {
+                var pass = VerifyPass(verifier: self, progress: progress)
+                return try await pass.run()
+            }
+        } catch let error as RepositoryError {
             throw error
+        } catch {
+            throw RepositoryError(.storage, "\(error)")
         }
     }
 }

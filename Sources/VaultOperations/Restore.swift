@@ -20,7 +20,7 @@ import VaultRepository
 ///
 /// A problem with one entry is reported and the restore goes on; the
 /// result lists them all.
-package struct Restore {
+package struct Restore: Sendable {
     /// The repository to restore from.
     package var repository: Repository
     /// What to restore, where, and how.
@@ -28,12 +28,14 @@ package struct Restore {
     /// Raised by Ctrl-C or SIGTERM.
     package var interrupt: InterruptFlag
     /// Called with progress now and then.
-    package var progress: (RestoreProgress) -> Void
+    package var progress: @Sendable (RestoreProgress) -> Void
+    /// The lock the restore takes: shared by default.
+    package var locking: LockPolicy = .shared
 
     /// Creates a restore operation.
     package init(
         repository: Repository, options: RestoreOptions, interrupt: InterruptFlag = InterruptFlag(),
-        progress: @escaping (RestoreProgress) -> Void = { _ in }
+        progress: @escaping @Sendable (RestoreProgress) -> Void = { _ in }
     ) {
         self.repository = repository
         self.options = options
@@ -45,35 +47,23 @@ package struct Restore {
     ///
     /// - Returns: What was restored, and the problems with single entries.
     /// - Throws: ``OperationError``: `.snapshotNotFound` for an unknown or
-    ///   ambiguous ID, `.invalidArgument` for a path the snapshot does not
+    ///   ambiguous ID, `.pathNotFound` for a path the snapshot does not
     ///   have, `.targetFailed` when the target cannot be used,
     ///   `.interrupted`; ``RepositoryError`` when the repository cannot be
     ///   read at all.
     package func run() async throws -> RestoreResult {
         let started = Timestamp.now()
-        let (id, manifest) = try options.snapshot.resolve(in: try await repository.snapshots())
-        let lock = LockHolder(try await RepositoryLock.acquire(repository, exclusive: false))
-        do {
-            let result = try await run(id: id, manifest: manifest, started: started, lock: lock)
-            try await lock.lock.release()
-            return result
-        } catch {
-            try? await lock.lock.release()
-            throw error
+        return try await repository.withLock(locking) {
+            let (id, manifest) = try options.snapshot.resolve(in: try await repository.snapshots())
+            return try await run(id: id, manifest: manifest, started: started)
         }
     }
 
-    /// The lock, refreshed while the restore runs.
-    private final class LockHolder {
-        var lock: RepositoryLock
-        init(_ lock: RepositoryLock) { self.lock = lock }
-    }
-
-    private func run(id: SnapshotID, manifest: SnapshotManifest, started: Timestamp, lock: LockHolder) async throws -> RestoreResult {
+    private func run(id: SnapshotID, manifest: SnapshotManifest, started: Timestamp) async throws -> RestoreResult {
         let index = try await repository.loadIndex(checkingPacks: true).chunks
         let path = options.snapshot.path ?? [UInt8(ascii: "/")]
         guard let node = try await repository.node(at: path, root: manifest.tree, index: index) else {
-            throw OperationError(.invalidArgument, "snapshot \(id.shortHex) has no \(String(decoding: path, as: UTF8.self))")
+            throw OperationError(.pathNotFound, "snapshot \(id.shortHex) has no \(String(decoding: path, as: UTF8.self))")
         }
         let descriptorLimit = FileSystem.raiseOpenFileLimit()
         let target = try RestoreTarget(path: options.target, creating: !options.isDryRun)
@@ -98,8 +88,7 @@ package struct Restore {
 
         let writer = RestoreContentWriter(
             plan: plan, repository: repository, directories: directories, metadata: metadata, interrupt: interrupt,
-            maximumOpenFiles: min(1024, descriptorLimit / 4), progress: progress,
-            refreshLock: { try await lock.lock.refreshIfDue() }
+            maximumOpenFiles: min(1024, descriptorLimit / 4), progress: progress
         )
         try await writer.run()
         for laneReport in writer.reports {

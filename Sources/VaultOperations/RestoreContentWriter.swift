@@ -16,7 +16,6 @@ final class RestoreContentWriter {
     private let repository: Repository
     private let interrupt: InterruptFlag
     private let onProgress: (RestoreProgress) -> Void
-    private let refreshLock: () async throws -> Void
     private let lanes: [RestoreLane]
     /// Which lane owns each file of the plan, and its index there.
     private let owners: [(lane: Int32, index: Int32)]
@@ -39,14 +38,12 @@ final class RestoreContentWriter {
 
     init(
         plan: RestorePlan, repository: Repository, directories: RestoreDirectories, metadata: RestoreMetadata,
-        interrupt: InterruptFlag, maximumOpenFiles: Int = 512, progress: @escaping (RestoreProgress) -> Void,
-        refreshLock: @escaping () async throws -> Void
+        interrupt: InterruptFlag, maximumOpenFiles: Int = 512, progress: @escaping (RestoreProgress) -> Void
     ) {
         self.plan = plan
         self.repository = repository
         self.interrupt = interrupt
         self.onProgress = progress
-        self.refreshLock = refreshLock
         let count = max(1, ProcessorCount.count)
         let run = UInt64.random(in: 0...UInt64.max)
         var assignment = RestoreLaneAssignment(plan, lanes: count)
@@ -149,9 +146,6 @@ final class RestoreContentWriter {
             startReads(&group)
             progress.filesDone = finished.reduce(0, +)
             reportIfDue()
-            if !stopping {
-                try await refreshLock()
-            }
         }
     }
 

@@ -27,8 +27,9 @@ package struct SnapshotEntry: Sendable, Hashable {
     ///
     /// - Parameter zone: Whether the time is local or UTC.
     package func longLine(in zone: DisplayTime.Zone) -> String {
-        let user = node.user.isEmpty ? String(node.uid) : node.user
-        let group = node.group.isEmpty ? String(node.gid) : node.group
+        // Names recorded in the repository: escaped like paths.
+        let user = node.user.isEmpty ? String(node.uid) : PrintablePath.escape(Array(node.user.utf8))
+        let group = node.group.isEmpty ? String(node.gid) : PrintablePath.escape(Array(node.group.utf8))
         var line = "\(node.modeString)  \(Self.padded(user, 8))  \(Self.padded(group, 8))  "
             + "\(Self.rightAligned(String(node.size), 12))  \(DisplayTime.format(node.mtime, in: zone))  \(printablePath)"
         if node.type == .symlink {

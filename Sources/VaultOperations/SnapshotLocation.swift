@@ -18,7 +18,7 @@ package struct SnapshotLocation: Sendable {
     ///   - snapshots: Every snapshot, oldest first.
     ///   - trees: The repository and index to read the trees on the way from.
     /// - Throws: ``OperationError`` with code `.snapshotNotFound` for an
-    ///   unknown or ambiguous snapshot, `.invalidArgument` for a path that is
+    ///   unknown or ambiguous snapshot, `.pathNotFound` for a path that is
     ///   not in the snapshot; ``RepositoryError``.
     package init(
         _ reference: SnapshotReference, in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], trees: TreeCache
@@ -26,7 +26,7 @@ package struct SnapshotLocation: Sendable {
         let snapshot = try reference.resolve(in: snapshots)
         let path = reference.path ?? [UInt8(ascii: "/")]
         guard let node = try await trees.repository.node(at: path, root: snapshot.manifest.tree, index: trees.index) else {
-            throw OperationError(.invalidArgument, "snapshot \(snapshot.id.shortHex) has no \(PrintablePath.escape(path))")
+            throw OperationError(.pathNotFound, "snapshot \(snapshot.id.shortHex) has no \(PrintablePath.escape(path))")
         }
         self.id = snapshot.id
         self.manifest = snapshot.manifest

@@ -40,7 +40,7 @@ extension VerifyPass {
             break
         }
         treeStates[id] = .visiting
-        try await lock.refreshIfDue()
+        try RepositoryLock.checkCancellation()
         guard let tree = await loadTree(id) else {
             treeStates[id] = .affected
             return true

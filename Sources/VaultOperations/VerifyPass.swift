@@ -23,8 +23,6 @@ struct VerifyPass {
     let readData: VerifyDataSelection
     let maximumConcurrentPacks: Int
     let progress: @Sendable (VerifyProgress) -> Void
-    /// The shared lock, refreshed as the run goes.
-    var lock: RepositoryLock
     var report = VerifyReport()
     var index = VerifyIndex()
     var damage = VerifyBlobDamage()
@@ -41,11 +39,10 @@ struct VerifyPass {
     /// The readable snapshots, oldest first.
     var snapshots: [(id: SnapshotID, manifest: SnapshotManifest)] = []
 
-    init(verifier: RepositoryVerifier, lock: RepositoryLock, progress: @escaping @Sendable (VerifyProgress) -> Void) {
+    init(verifier: RepositoryVerifier, progress: @escaping @Sendable (VerifyProgress) -> Void) {
         repository = verifier.repository
         readData = verifier.readData
         maximumConcurrentPacks = verifier.maximumConcurrentPacks
-        self.lock = lock
         self.progress = progress
     }
 
@@ -102,7 +99,7 @@ struct VerifyPass {
         report.statistics.unindexedPacks = unindexed.count
 
         var results = [VerifyPackCheck.Result?](repeating: nil, count: checks.count)
-        var refreshError: RepositoryError?
+        var cancelled: RepositoryError?
         let repository = self.repository
         let limit = maximumConcurrentPacks
         await withTaskGroup(of: (Int, VerifyPackCheck.Result).self) { group in
@@ -121,9 +118,9 @@ struct VerifyPass {
                 bytesRead += result.bytesRead
                 progress(VerifyProgress(phase: .packs, completed: completed, total: checks.count, bytesRead: bytesRead))
                 do throws(RepositoryError) {
-                    try await lock.refreshIfDue()
+                    try RepositoryLock.checkCancellation()
                 } catch {
-                    refreshError = error
+                    cancelled = error
                     group.cancelAll()
                     break
                 }
@@ -135,8 +132,8 @@ struct VerifyPass {
                 }
             }
         }
-        if let refreshError {
-            throw refreshError
+        if let cancelled {
+            throw cancelled
         }
         // Merge in pack order, so the report does not depend on which task finished first.
         for (check, result) in zip(checks, results) {

@@ -108,6 +108,9 @@ struct BackupCommand: AsyncParsableCommand {
             try options.excludes.add(fileContents: String(decoding: data, as: UTF8.self))
         }
 
+        if stdin && StandardStreams.inputWasClosed {
+            throw OperationError(.noSource, "cannot back up standard input: it is closed")
+        }
         let opened = try await repository.openRepository()
         let interrupt = InterruptHandler.install()
         let reporter = BackupReporter(json: json)

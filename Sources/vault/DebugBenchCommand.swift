@@ -48,13 +48,13 @@ struct DebugBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let size = ByteCount.parse(size), size >= 1 << 20 else {
-            throw RepositoryError(.invalidRequest, "invalid --size '\(self.size)': use at least 1M, e.g. 256M")
+            throw UsageError("invalid --size '\(self.size)': use at least 1M, e.g. 256M")
         }
         guard let zlibSize = ByteCount.parse(zlibSize), zlibSize >= 1 << 20 else {
-            throw RepositoryError(.invalidRequest, "invalid --zlib-size '\(self.zlibSize)': use at least 1M, e.g. 64M")
+            throw UsageError("invalid --zlib-size '\(self.zlibSize)': use at least 1M, e.g. 64M")
         }
         guard passes >= 1 else {
-            throw RepositoryError(.invalidRequest, "invalid --passes \(passes): use 1 or more")
+            throw UsageError("invalid --passes \(passes): use 1 or more")
         }
 
         let random = BenchData.random(count: size)

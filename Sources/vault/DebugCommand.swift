@@ -8,7 +8,7 @@ struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug",
         abstract: "Tools for looking inside vault's machinery.",
-        subcommands: [Chunks.self, DebugBenchCommand.self]
+        subcommands: [Chunks.self, DebugBenchCommand.self, DebugLockCommand.self]
     )
 
     struct Chunks: AsyncParsableCommand {
@@ -28,10 +28,10 @@ struct DebugCommand: AsyncParsableCommand {
 
         func run() async throws {
             let defaults = ChunkerParameters.repositoryDefault
-            func size(_ text: String?, _ option: String, default value: Int) throws(RepositoryError) -> Int {
+            func size(_ text: String?, _ option: String, default value: Int) throws(UsageError) -> Int {
                 guard let text else { return value }
                 guard let parsed = ByteCount.parse(text) else {
-                    throw RepositoryError(.invalidRequest, "invalid --\(option) '\(text)'")
+                    throw UsageError("invalid --\(option) '\(text)'")
                 }
                 return parsed
             }
@@ -42,10 +42,10 @@ struct DebugCommand: AsyncParsableCommand {
                     avgSize: try size(avgSize, "avg-size", default: defaults.avgSize),
                     maxSize: try size(maxSize, "max-size", default: defaults.maxSize)
                 )
-            } catch let error as RepositoryError {
+            } catch let error as UsageError {
                 throw error
             } catch {
-                throw RepositoryError(.invalidRequest, "\(error)")
+                throw UsageError("\(error)")
             }
             var output = ""
             try ChunkBoundaries.forEachChunk(inFileAt: file, chunker: try FastCDC(parameters: parameters)) { offset, length in

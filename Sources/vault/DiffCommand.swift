@@ -36,6 +36,7 @@ struct DiffCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var locking: LockOptions
 
     @Argument(help: ArgumentHelp("The first (older) snapshot, optionally with a path inside it.", valueName: "snapshot1[:path]"))
     var first: String
@@ -53,11 +54,20 @@ struct DiffCommand: AsyncParsableCommand {
         let firstReference = try SnapshotReference(parsing: first)
         let secondReference = try SnapshotReference(parsing: second)
         let opened = try await repository.openRepository()
+        let json = self.json
+        let metadata = self.metadata
+        try await opened.withLock(locking.policy) {
+            try await Self.compare(firstReference, secondReference, in: opened, metadata: metadata, json: json)
+        }
+    }
+
+    private static func compare(
+        _ firstReference: SnapshotReference, _ secondReference: SnapshotReference, in opened: Repository, metadata: Bool, json: Bool
+    ) async throws {
         let snapshots = try await opened.snapshots()
         let trees = TreeCache(repository: opened, index: try await opened.loadIndex().chunks)
         let old = try await SnapshotLocation(firstReference, in: snapshots, trees: trees)
         let new = try await SnapshotLocation(secondReference, in: snapshots, trees: trees)
-        let json = self.json
         let summary = try await SnapshotDiff(trees: trees, includesMetadata: metadata).compare(old.entry, new.entry) { change in
             if json {
                 var object: [String: Any] = [

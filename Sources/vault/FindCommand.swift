@@ -33,6 +33,7 @@ struct FindCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var locking: LockOptions
 
     @Argument(help: ArgumentHelp("Globs to match names (or, with a '/', paths) against.", valueName: "pattern"))
     var patterns: [String]
@@ -58,8 +59,18 @@ struct FindCommand: AsyncParsableCommand {
         let globs = try patterns.map { text throws(OperationError) in try GlobPattern(text, ignoresCase: ignoreCase) }
         let references = try snapshotReferences.map { text throws(OperationError) in try SnapshotReference(parsing: text) }
         let opened = try await repository.openRepository()
+        let filter = self.filter.filter
+        let json = self.json
+        try await opened.withLock(locking.policy) {
+            try await Self.search(globs, references: references, filter: filter, in: opened, json: json)
+        }
+    }
+
+    private static func search(
+        _ globs: [GlobPattern], references: [SnapshotReference], filter: SnapshotFilter, in opened: Repository, json: Bool
+    ) async throws {
         let all = try await opened.snapshots()
-        var selected = filter.filter.apply(to: all)
+        var selected = filter.apply(to: all)
         if !references.isEmpty {
             var seen = Set<String>()
             selected = try references.map { reference throws(OperationError) in try reference.resolve(in: selected) }
@@ -67,7 +78,6 @@ struct FindCommand: AsyncParsableCommand {
         }
         let trees = TreeCache(repository: opened, index: try await opened.loadIndex().chunks)
         let search = SnapshotSearch(patterns: globs, trees: trees)
-        let json = self.json
         for snapshot in selected {
             let id = snapshot.id
             try await search.search(root: snapshot.manifest.tree) { entry in

@@ -30,7 +30,7 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let chunker = try parseChunkSizes()
-        let compression = try compression.map { text throws(RepositoryError) in try CompressionSetting(parsing: text) } ?? .default
+        let compression = try parseCompression()
         let packSize = try parsePackSize()
         let location = try repository.location()
         let password = noEncryption ? nil : try repository.passwords.newPassword(label: "password for the new repository")
@@ -43,23 +43,32 @@ struct InitCommand: AsyncParsableCommand {
         }
     }
 
-    private func parseChunkSizes() throws(RepositoryError) -> ChunkerParameters {
+    private func parseChunkSizes() throws(UsageError) -> ChunkerParameters {
         guard let chunkSizes else { return .repositoryDefault }
         let parts = chunkSizes.split(separator: ",", omittingEmptySubsequences: false).map { ByteCount.parse(String($0)) }
         guard parts.count == 3, let min = parts[0], let avg = parts[1], let max = parts[2] else {
-            throw RepositoryError(.invalidRequest, "invalid --chunk-sizes '\(chunkSizes)': use MIN,AVG,MAX, e.g. 512K,1M,8M")
+            throw UsageError("invalid --chunk-sizes '\(chunkSizes)': use MIN,AVG,MAX, e.g. 512K,1M,8M")
         }
         do {
             return try ChunkerParameters(minSize: min, avgSize: avg, maxSize: max)
         } catch {
-            throw RepositoryError(.invalidRequest, "invalid --chunk-sizes: \(error)")
+            throw UsageError("invalid --chunk-sizes: \(error)")
         }
     }
 
-    private func parsePackSize() throws(RepositoryError) -> Int {
+    private func parseCompression() throws(UsageError) -> CompressionSetting {
+        guard let compression else { return .default }
+        do {
+            return try CompressionSetting(parsing: compression)
+        } catch {
+            throw UsageError(error.message)
+        }
+    }
+
+    private func parsePackSize() throws(UsageError) -> Int {
         guard let packSize else { return RepositoryConfig.defaultPackSize }
         guard let size = ByteCount.parse(packSize), RepositoryConfig.packSizeRange.contains(size) else {
-            throw RepositoryError(.invalidRequest, "invalid --pack-size '\(packSize)': use a size from 1M to 1G")
+            throw UsageError("invalid --pack-size '\(packSize)': use a size from 1M to 1G")
         }
         return size
     }

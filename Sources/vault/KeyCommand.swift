@@ -1,5 +1,6 @@
 import ArgumentParser
 import VaultCodecs
+import VaultOperations
 import VaultRepository
 
 /// `vault key`: manages the passwords that open a repository.
@@ -22,7 +23,9 @@ struct KeyCommand: AsyncParsableCommand {
             }
             let current = try await opened.keyFileID(openedBy: password)
             for (id, file) in try await opened.keyFiles() {
-                print("\(id == current ? "*" : " ") \(id.shortHex)  \(file.user)@\(file.host)  \(file.created)")
+                // Key files are not authenticated: their user and host are escaped like paths.
+                let owner = PrintablePath.escape(Array("\(file.user)@\(file.host)".utf8))
+                print("\(id == current ? "*" : " ") \(id.shortHex)  \(owner)  \(file.created)")
             }
         }
     }
@@ -35,7 +38,10 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let opened = try await repository.openRepository()
-            let id = try await newKey.add(to: opened)
+            let password = try newKey.password()
+            let kdf = newKey.keyDerivation.parameters
+            // Adding a key adds data: a shared lock.
+            let id = try await opened.withLock(.shared) { try await opened.addKey(password: password, kdf: kdf) }
             print("added key \(id.shortHex)")
         }
     }
@@ -54,8 +60,10 @@ struct KeyCommand: AsyncParsableCommand {
             guard matches.count == 1, !id.isEmpty else {
                 throw RepositoryError(.invalidRequest, matches.isEmpty ? "no key matches '\(id)'" : "'\(id)' matches \(matches.count) keys: give more digits")
             }
-            try await opened.removeKey(matches[0])
-            print("removed key \(matches[0].shortHex)")
+            let removed = matches[0]
+            // Removing a key removes data: an exclusive lock.
+            try await opened.withLock(.exclusive) { try await opened.removeKey(removed) }
+            print("removed key \(removed.shortHex)")
         }
     }
 
@@ -71,8 +79,14 @@ struct KeyCommand: AsyncParsableCommand {
                 throw RepositoryError(.invalidRequest, "the repository is not encrypted: it has no password")
             }
             let old = try await opened.keyFileID(openedBy: password)
-            let id = try await newKey.add(to: opened)
-            try await opened.removeKey(old)
+            let newPassword = try newKey.password()
+            let kdf = newKey.keyDerivation.parameters
+            // The old key is removed: an exclusive lock.
+            let id = try await opened.withLock(.exclusive) {
+                let id = try await opened.addKey(password: newPassword, kdf: kdf)
+                try await opened.removeKey(old)
+                return id
+            }
             print("changed password: key \(old.shortHex) replaced by \(id.shortHex)")
         }
     }
@@ -86,11 +100,8 @@ struct NewKeyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read the new password from this file (default: a prompt, asked twice).", valueName: "file"))
     var newPasswordFile: String?
 
-    /// Asks for the new password and adds a key file for it.
-    ///
-    /// - Returns: The new key file's ID.
-    func add(to repository: Repository) async throws -> KeyID {
-        let password = try PasswordSource(passwordFile: newPasswordFile, environment: [:]).newPassword()
-        return try await repository.addKey(password: password, kdf: keyDerivation.parameters)
+    /// Asks for the new password (twice at a prompt).
+    func password() throws(RepositoryError) -> String {
+        try PasswordSource(passwordFile: newPasswordFile, environment: [:]).newPassword()
     }
 }

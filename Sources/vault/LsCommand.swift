@@ -37,6 +37,7 @@ struct LsCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var locking: LockOptions
 
     @Argument(help: ArgumentHelp("The snapshot, and optionally a path inside it.", valueName: "snapshot[:path]"))
     var snapshot: String
@@ -59,16 +60,19 @@ struct LsCommand: AsyncParsableCommand {
     func run() async throws {
         let reference = try SnapshotReference(parsing: snapshot)
         let opened = try await repository.openRepository()
-        let snapshots = try await opened.snapshots()
-        let trees = TreeCache(repository: opened, index: try await opened.loadIndex().chunks)
-        let location = try await SnapshotLocation(reference, in: snapshots, trees: trees)
         let long = self.long
         let json = self.json
-        try await SnapshotBrowser(trees: trees).list(location.entry, recursive: recursive) { entry in
-            if json {
-                JSONLines.print(entry.jsonObject)
-            } else {
-                print(long ? entry.longLine(in: .local) : entry.printablePath)
+        let recursive = self.recursive
+        try await opened.withLock(locking.policy) {
+            let snapshots = try await opened.snapshots()
+            let trees = TreeCache(repository: opened, index: try await opened.loadIndex().chunks)
+            let location = try await SnapshotLocation(reference, in: snapshots, trees: trees)
+            try await SnapshotBrowser(trees: trees).list(location.entry, recursive: recursive) { entry in
+                if json {
+                    JSONLines.print(entry.jsonObject)
+                } else {
+                    print(long ? entry.longLine(in: .local) : entry.printablePath)
+                }
             }
         }
     }

@@ -3,6 +3,9 @@ import Foundation
 import VaultOperations
 import VaultRepository
 import VaultStorage
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `vault mirror`: replicates the repository to a second location.
 struct MirrorCommand: AsyncParsableCommand {
@@ -21,11 +24,18 @@ struct MirrorCommand: AsyncParsableCommand {
             only after the source passed a structural verify in the same run; a DEST holding snapshots the \
             source does not know is refused without --delete.
 
-            --verify verifies DEST's structure after copying; --verify=read-data reads all of DEST's data.
+            --verify verifies DEST's structure after copying; --verify=read-data reads all of DEST's data. An \
+            object the verify finds damaged in DEST is replaced from the source (checked by its name) and \
+            DEST verified again.
+
+            DEST may not be the repository itself, a folder inside it, or a folder holding it. The source \
+            is read under a shared lock (without one on read-only media, after a warning; --no-lock skips \
+            it); DEST is written under a shared lock, an exclusive one with --delete.
             """
     )
 
     @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var locking: LockOptions
 
     @Argument(help: "Where the mirror is: a folder.")
     var destination: String
@@ -52,19 +62,24 @@ struct MirrorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try Self.checkPlacement(source: try repository.location().text, destination: destination)
         let (source, password) = try await repository.openRepositoryAndPassword()
         let location = try RepositoryLocation(destination)
         // A dry run creates nothing, not even DEST.
         let target = try await location.openMirrorDestination(create: create && !dryRun)
+        let sourceLock = locking.policy
         var options = RepositoryMirror.Options()
         options.delete = delete
         options.dryRun = dryRun
+        options.sourceLock = sourceLock
         let interrupt = InterruptHandler.install()
         let display = MirrorProgressLine(isEnabled: StandardError.isTerminal)
         let started = ContinuousClock.now
-        let mirror = RepositoryMirror(source: source.storage, destination: target, options: options, interrupt: interrupt) { display.show($0) }
+        let mirror = RepositoryMirror(source: source, destination: target, options: options, interrupt: interrupt) { display.show($0) }
         let summary = try await mirror.run {
-            let report = try await RepositoryVerifier(repository: source).run()
+            var verifier = RepositoryVerifier(repository: source)
+            verifier.locking = sourceLock
+            let report = try await verifier.run()
             guard !report.hasDamage else {
                 throw OperationError(.targetFailed, "the source failed its structural verify (\(report.problems.count) problems): nothing was removed from the mirror; run 'vault verify'")
             }
@@ -80,27 +95,88 @@ struct MirrorCommand: AsyncParsableCommand {
                 + "(pruned packs, replaced index files): 'vault mirror --delete' would remove them")
         }
         for name in summary.replaced {
-            StandardError.line("vault: \(name) differed in the mirror and was replaced")
+            StandardError.line("vault: \(name) differed in the mirror and \(dryRun ? "would be" : "was") replaced")
+        }
+        for (name, reason) in summary.notReplaced.sorted(by: { $0.key < $1.key }) {
+            StandardError.line("vault: \(name) differs in the mirror and could not be replaced: \(reason)")
         }
         for name in summary.damagedInSource {
             StandardError.line("vault: \(name) is damaged in the source (does not match its name) and was not copied; run 'vault verify'")
         }
-        var failed = !summary.damagedInSource.isEmpty
+        var status: ExitStatus = summary.damagedInSource.isEmpty ? .success : .damageFound
+        if !summary.notReplaced.isEmpty {
+            status = .failure
+        }
         if (verify || verifyReadData) && !dryRun {
             // The mirror has the same key files: the same password opens it.
             let mirrored = try await Repository.open(target) { () throws(RepositoryError) in
                 guard let password else { throw RepositoryError(.damaged, "the mirror is encrypted but the source is not") }
                 return password
             }
-            let report = try await RepositoryVerifier(repository: mirrored, readData: verifyReadData ? .all : .none).run()
-            report.findings.forEach { print($0.description) }
-            report.affected.forEach { print($0.description) }
+            let verifier = RepositoryVerifier(repository: mirrored, readData: verifyReadData ? .all : .none)
+            var report = try await verifier.run()
+            let damaged = RepositoryMirror.damagedObjects(in: report)
+            if !damaged.isEmpty {
+                // Damage in the mirror that the source does not share: replace it from the source and look again.
+                let repair = try await mirror.replace(damaged)
+                for name in repair.replaced {
+                    StandardError.line("vault: \(name) was damaged in the mirror and was replaced from the source")
+                }
+                for (name, reason) in repair.failed.sorted(by: { $0.key < $1.key }) {
+                    StandardError.line("vault: \(name) is damaged in the mirror and could not be replaced: \(reason)")
+                }
+                if !repair.replaced.isEmpty {
+                    report = try await verifier.run()
+                }
+            }
+            report.findings.forEach { print(PrintablePath.terminalSafe($0.description)) }
+            report.affected.forEach { print(PrintablePath.terminalSafe($0.description)) }
             print("mirror: \(report.summary)")
-            failed = failed || report.hasDamage
+            if report.hasDamage, status == .success {
+                status = .damageFound
+            }
         }
-        if failed {
-            throw ExitCode(.damageFound)
+        if status != .success {
+            throw ExitCode(status)
         }
+    }
+
+    /// Refuses a mirror onto the source itself, into a folder inside it, or
+    /// around it: each copy would hold the other.
+    ///
+    /// - Throws: ``UsageError``.
+    static func checkPlacement(source: String, destination: String) throws(UsageError) {
+        let from = canonicalPath(source)
+        let to = canonicalPath(destination)
+        if from == to {
+            throw UsageError("\(destination) is the repository itself: a mirror must be another folder")
+        }
+        if to.hasPrefix(from.hasSuffix("/") ? from : from + "/") {
+            throw UsageError("\(destination) is inside the repository \(source): a mirror must be outside it")
+        }
+        if from.hasPrefix(to.hasSuffix("/") ? to : to + "/") {
+            throw UsageError("\(destination) holds the repository \(source): a mirror must be outside it")
+        }
+    }
+
+    /// The absolute path with `.`, `..` and symbolic links resolved; the
+    /// parts that do not exist yet are appended as given.
+    static func canonicalPath(_ path: String) -> String {
+        var existing = URL(fileURLWithPath: path).standardizedFileURL
+        var missing: [String] = []
+        while !FileManager.default.fileExists(atPath: existing.path), existing.path != "/" {
+            missing.insert(existing.lastPathComponent, at: 0)
+            existing.deleteLastPathComponent()
+        }
+        var resolved = existing.path
+        if let real = realpath(existing.path, nil) {
+            resolved = String(cString: real)
+            free(real)
+        }
+        for component in missing {
+            resolved += resolved.hasSuffix("/") ? component : "/" + component
+        }
+        return resolved
     }
 }
 

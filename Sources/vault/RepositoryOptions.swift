@@ -13,11 +13,17 @@ struct RepositoryOptions: ParsableArguments {
     var passwordFile: String?
 
     /// The repository location from `--repo` or `VAULT_REPOSITORY`.
-    func location() throws(RepositoryError) -> RepositoryLocation {
-        guard let text = repo ?? ProcessInfo.processInfo.environment["VAULT_REPOSITORY"] else {
-            throw RepositoryError(.invalidRequest, "no repository given: pass -r/--repo or set VAULT_REPOSITORY")
+    ///
+    /// - Throws: ``UsageError`` when neither names one.
+    func location() throws(UsageError) -> RepositoryLocation {
+        guard let text = repo ?? ProcessInfo.processInfo.environment["VAULT_REPOSITORY"], !text.isEmpty else {
+            throw UsageError("no repository given: pass -r/--repo or set VAULT_REPOSITORY")
         }
-        return try RepositoryLocation(text)
+        do {
+            return try RepositoryLocation(text)
+        } catch {
+            throw UsageError(error.message)
+        }
     }
 
     /// Where passwords come from.
@@ -26,14 +32,14 @@ struct RepositoryOptions: ParsableArguments {
     }
 
     /// Opens the repository, asking for a password if it is encrypted.
-    func openRepository() async throws(RepositoryError) -> Repository {
+    func openRepository() async throws -> Repository {
         try await openRepositoryAndPassword().repository
     }
 
     /// Opens the repository and returns the password that opened it (`nil`
     /// for a plain repository), so a command that needs it again does not
     /// ask twice.
-    func openRepositoryAndPassword() async throws(RepositoryError) -> (repository: Repository, password: String?) {
+    func openRepositoryAndPassword() async throws -> (repository: Repository, password: String?) {
         let storage = try location().openStorage()
         let passwords = self.passwords
         var used: String?

@@ -26,6 +26,7 @@ struct RestoreCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var locking: LockOptions
 
     @Option(help: ArgumentHelp("The snapshot: an ID, a unique prefix of one, 'latest' or 'last-clean', optionally followed by :PATH.", valueName: "id[:path]"))
     var snapshot: String?
@@ -73,7 +74,8 @@ struct RestoreCommand: AsyncParsableCommand {
         let opened = try await repository.openRepository()
         let interrupt = InterruptHandler.install()
         let reporter = RestoreReporter()
-        let restore = Restore(repository: opened, options: options, interrupt: interrupt) { reporter.progress($0) }
+        var restore = Restore(repository: opened, options: options, interrupt: interrupt) { reporter.progress($0) }
+        restore.locking = locking.policy
         let result = try await restore.run()
         reporter.finish(result)
         if !result.isComplete {

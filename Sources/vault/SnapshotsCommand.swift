@@ -41,6 +41,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var filter: SnapshotFilterOptions
+    @OptionGroup var locking: LockOptions
 
     @Flag(help: "Print a JSON array of the snapshots instead of a table.")
     var json = false
@@ -50,22 +51,27 @@ struct SnapshotsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let opened = try await repository.openRepository()
-        let catalog = try await opened.snapshotCatalog()
-        let all = catalog.readable
-        var snapshots = filter.filter.apply(to: all)
-        if clean {
-            snapshots = CleanSnapshots.newestClean(in: snapshots)
-        }
-        if json {
-            JSONDocument.print(try snapshots.map(Self.jsonObject))
-        } else {
-            Self.printTable(snapshots, existing: Set(all.map(\.id)), damaged: catalog.damaged.map(\.id))
-        }
-        guard catalog.damaged.isEmpty else {
-            for (id, error) in catalog.damaged {
-                StandardError.line("vault: snapshot \(id.shortHex): \(error.message); 'vault repair snapshots --forget-damaged' removes it")
+        let filter = self.filter.filter
+        let json = self.json
+        let clean = self.clean
+        try await opened.withLock(locking.policy) {
+            let catalog = try await opened.snapshotCatalog()
+            let all = catalog.readable
+            var snapshots = filter.apply(to: all)
+            if clean {
+                snapshots = CleanSnapshots.newestClean(in: snapshots)
             }
-            throw ExitCode(.damageFound)
+            if json {
+                JSONDocument.print(try snapshots.map(Self.jsonObject))
+            } else {
+                Self.printTable(snapshots, existing: Set(all.map(\.id)), damaged: catalog.damaged.map(\.id))
+            }
+            guard catalog.damaged.isEmpty else {
+                for (id, error) in catalog.damaged {
+                    StandardError.line("vault: snapshot \(id.shortHex): \(error.message); 'vault repair snapshots --forget-damaged' removes it")
+                }
+                throw ExitCode(.damageFound)
+            }
         }
     }
 
@@ -87,12 +93,12 @@ struct SnapshotsCommand: AsyncParsableCommand {
         var rows = [["ID", "Time", "Host", "Kind", "Parent", "Paths", "Size", "Tags"]]
         for (id, manifest) in snapshots {
             rows.append([
-                id.shortHex, DisplayTime.format(manifest.time, in: .local), manifest.host,
+                id.shortHex, DisplayTime.format(manifest.time, in: .local), Self.printable(manifest.host),
                 manifest.kind.rawValue + (manifest.incomplete ? "!" : "") + (manifest.suspect != nil ? " SUSPECT" : "")
                     + (manifest.kind == .differential && manifest.base.map { existing?.contains($0) == false } == true ? " (base gone)" : ""),
                 manifest.parent?.shortHex ?? "",
-                manifest.paths.joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
-                manifest.tags.joined(separator: ","),
+                manifest.paths.map(Self.printable).joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
+                manifest.tags.map(Self.printable).joined(separator: ","),
             ])
         }
         for id in damaged.sorted() {
@@ -117,6 +123,11 @@ struct SnapshotsCommand: AsyncParsableCommand {
             output += "\(suspect) suspect (files looked encrypted by ransomware): vault snapshots --clean lists the last clean ones\n"
         }
         print(output, terminator: "")
+    }
+
+    /// A host, path or tag from the repository, escaped as `vault ls` escapes paths.
+    private static func printable(_ text: String) -> String {
+        PrintablePath.escape(Array(text.utf8))
     }
 
     private static func line(_ cells: [String], widths: [Int]) -> String {

@@ -3,12 +3,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import VaultOperations
 
 /// Writes messages for the user to standard error.
 enum StandardError {
-    /// Writes one line.
+    /// Writes one line, its control characters escaped
+    /// (``PrintablePath/terminalSafe(_:)``): a name from a repository or a
+    /// file system can neither split it nor send a terminal escape sequence.
     static func line(_ text: String) {
-        var line = text
+        var line = PrintablePath.terminalSafe(text)
         line.append("\n")
         line.withUTF8 { buffer in
             var offset = 0

@@ -40,6 +40,7 @@ struct StatsCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var locking: LockOptions
 
     @Argument(help: ArgumentHelp("Snapshots to count: 'latest', IDs or unique prefixes (default: all).", valueName: "snapshot"))
     var snapshotReferences: [String] = []
@@ -53,6 +54,14 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         let references = try snapshotReferences.map { text throws(OperationError) in try SnapshotReference(parsing: text) }
         let opened = try await repository.openRepository()
+        let mode = self.mode
+        let json = self.json
+        try await opened.withLock(locking.policy) {
+            try await Self.report(references, in: opened, mode: mode, json: json)
+        }
+    }
+
+    private static func report(_ references: [SnapshotReference], in opened: Repository, mode: Mode, json: Bool) async throws {
         let snapshots = try await opened.snapshots()
         var selected = snapshots
         if !references.isEmpty {

@@ -1,11 +1,12 @@
 import ArgumentParser
+import VaultOperations
 import VaultRepository
 
 /// `vault unlock`: removes stale locks.
 struct UnlockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unlock",
-        abstract: "Remove stale locks (older than 30 minutes, or whose process on this host is gone)."
+        abstract: "Remove stale locks (older than 30 minutes, or whose process on this host is gone) and lock files that cannot be read."
     )
 
     @OptionGroup var repository: RepositoryOptions
@@ -17,7 +18,7 @@ struct UnlockCommand: AsyncParsableCommand {
         let opened = try await repository.openRepository()
         let removed = try await RepositoryLock.removeStale(in: opened, all: removeAll)
         for lock in removed {
-            print("removed \(lock.summary)")
+            print(PrintablePath.terminalSafe("removed \(lock.summary)"))
         }
         print("\(removed.count) lock\(removed.count == 1 ? "" : "s") removed")
     }

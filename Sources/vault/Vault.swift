@@ -18,7 +18,7 @@ struct Vault: AsyncParsableCommand {
             4 verify found damage, 10 no repository, 11 repository locked, 12 wrong password, \
             64 usage error, 130 interrupted.
             """,
-        version: "0.1.0",
+        version: VaultVersion.number,
         subcommands: [
             InitCommand.self, BackupCommand.self, RestoreCommand.self, SnapshotsCommand.self, LsCommand.self, DiffCommand.self,
             FindCommand.self, StatsCommand.self, VerifyCommand.self, MirrorCommand.self, KeyCommand.self, UnlockCommand.self,
@@ -27,8 +27,10 @@ struct Vault: AsyncParsableCommand {
         ]
     )
 
-    /// Runs the command; repository errors become one line on stderr and their exit code.
+    /// Runs the command; every error becomes lines on stderr and an exit
+    /// status through ``FailureReport``, the one place errors are mapped.
     static func main() async {
+        StandardStreams.secure()
         do {
             var command = try parseAsRoot(MirrorCommand.rewrite(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -36,14 +38,10 @@ struct Vault: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as RepositoryError {
-            StandardError.line("vault: \(error.message)")
-            Glibc.exit(ExitStatus(error).rawValue)
-        } catch let error as OperationError {
-            StandardError.line(error.code == .interrupted ? "vault: interrupted" : "vault: \(error.message)")
-            Glibc.exit(ExitStatus(error).rawValue)
         } catch {
-            exit(withError: error)
+            let report = FailureReport(error)
+            report.emit()
+            Glibc.exit(report.status)
         }
     }
 }

@@ -36,11 +36,13 @@ struct VerifyCommand: AsyncParsableCommand {
 
             Exit status: 0 when no damage was found, 4 when some was, and the usual codes when \
             verify cannot run (1 error, 10 no repository, 11 locked, 12 wrong password). verify \
-            holds a shared lock while it runs.
+            holds a shared lock while it runs; on read-only media it goes on without one after a \
+            warning, and --no-lock skips it (--repair-from always locks: it writes).
             """
     )
 
     @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var locking: LockOptions
 
     @Flag(help: "Also read every pack whole and check every blob.")
     var readData = false
@@ -82,7 +84,7 @@ struct VerifyCommand: AsyncParsableCommand {
             display.clear()
             if !json {
                 for finding in outcome.before.problems {
-                    print("found: \(finding)")
+                    print(PrintablePath.terminalSafe("found: \(finding)"))
                 }
                 for name in outcome.repaired {
                     print("repaired \(name) from \(repairFrom)")
@@ -94,7 +96,9 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             report = outcome.after
         } else {
-            report = try await RepositoryVerifier(repository: opened, readData: selection).run { display.show($0) }
+            var verifier = RepositoryVerifier(repository: opened, readData: selection)
+            verifier.locking = locking.policy
+            report = try await verifier.run { display.show($0) }
             display.clear()
         }
 
@@ -110,8 +114,9 @@ struct VerifyCommand: AsyncParsableCommand {
         if json {
             report.jsonLines.forEach(emit)
         } else {
-            report.findings.forEach { emit($0.description) }
-            report.affected.forEach { emit($0.description) }
+            // Paths come from the repository: no control character reaches the terminal.
+            report.findings.forEach { emit(PrintablePath.terminalSafe($0.description)) }
+            report.affected.forEach { emit(PrintablePath.terminalSafe($0.description)) }
             emit(report.summary)
         }
         print(output, terminator: "")

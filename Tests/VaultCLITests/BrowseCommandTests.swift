@@ -155,7 +155,7 @@ struct BrowseCommandTests {
         #expect(objects[4]["type"] as? String == "dir")
     }
 
-    @Test("unknown snapshots, missing paths and bad references are one-line errors with exit code 1")
+    @Test("unknown snapshots and missing paths are one-line errors with exit code 1; bad references exit 64")
     func errors() throws {
         let backups = try Backups.twoSnapshots()
         let vault = backups.vault
@@ -166,7 +166,7 @@ struct BrowseCommandTests {
         #expect(missing.status == 1)
         #expect(missing.standardError == "vault: snapshot \(backups.short[1]) has no /no/such/path\n")
         let invalid = try vault.run(["diff", "-r", backups.repo, "latest", "not-an-id"])
-        #expect(invalid.status == 1)
+        #expect(invalid.status == 64)
         #expect(invalid.standardError.split(separator: "\n").count == 1)
         let stats = try vault.run(["stats", "-r", backups.repo, "fedcba9876543210"])
         #expect(stats.status == 1)

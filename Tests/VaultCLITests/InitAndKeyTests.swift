@@ -72,7 +72,7 @@ struct InitAndKeyTests {
         var bare = vault
         bare.environment = ["PATH": "/usr/bin:/bin"]
         let unset = try bare.run(["key", "list"])
-        #expect(unset.status == 1)
+        #expect(unset.status == 64)
         #expect(unset.standardError.contains("VAULT_REPOSITORY"))
     }
 
@@ -118,7 +118,7 @@ struct InitAndKeyTests {
     func initValidation(arguments: [String]) throws {
         let directory = try TemporaryDirectory()
         let result = try vault.run(["init", "-r", directory.appending("repo")] + fastKDF + arguments)
-        #expect(result.status == 1)
+        #expect(result.status == 64)
         #expect(result.standardError.hasPrefix("vault: "))
         #expect(result.standardError.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: directory.appending("repo/config")))

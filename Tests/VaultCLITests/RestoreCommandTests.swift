@@ -48,9 +48,9 @@ struct RestoreCommandTests {
 
     @Test("unknown and malformed snapshots, missing options and paths are one-line errors", arguments: [
         (["--snapshot", "deadbeef", "--target", "T"], 1, "vault: no snapshot deadbeef\n"),
-        (["--snapshot", "no-such-thing!", "--target", "T"], 1, "vault: invalid snapshot 'no-such-thing!': give an ID, a prefix of one, 'latest' or 'last-clean'\n"),
-        (["--snapshot", "latest"], 1, "vault: missing --target: give the directory to restore into\n"),
-        (["--target", "T"], 1, "vault: missing --snapshot: give a snapshot ID, a prefix of one, or 'latest'\n"),
+        (["--snapshot", "no-such-thing!", "--target", "T"], 64, "vault: invalid snapshot 'no-such-thing!': give an ID, a prefix of one, 'latest' or 'last-clean'\n"),
+        (["--snapshot", "latest"], 64, "vault: missing --target: give the directory to restore into\n"),
+        (["--target", "T"], 64, "vault: missing --snapshot: give a snapshot ID, a prefix of one, or 'latest'\n"),
         (["--snapshot", "latest:/no/such/path", "--target", "T"], 1, nil),
     ])
     func errors(arguments: [String], status: Int32, message: String?) throws {

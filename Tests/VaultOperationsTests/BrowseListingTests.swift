@@ -112,7 +112,7 @@ struct BrowseListingTests {
         let snapshot = try await fixture.backup().snapshotID
         for missing in ["nope", "a.txt/below", "sub/s.txt/x"] {
             let error = await #expect(throws: OperationError.self) { try await fixture.locate(snapshot, missing) }
-            #expect(error?.code == .invalidArgument)
+            #expect(error?.code == .pathNotFound)
             #expect(error?.message == "snapshot \(snapshot.shortHex) has no \(fixture.source)/\(missing)")
         }
     }

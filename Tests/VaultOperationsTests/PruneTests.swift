@@ -179,24 +179,24 @@ struct PruneTests {
         try FileManager.default.createDirectory(atPath: mirrorPath, withIntermediateDirectories: false)
         let mirror = try LocalDirectoryStorage(at: mirrorPath)
         let source = scenario.repository.storage
-        _ = try await RepositoryMirror(source: source, destination: mirror).run()
+        _ = try await RepositoryMirror(source: scenario.repository, destination: mirror).run()
         var delete = RepositoryMirror.Options()
         delete.delete = true
 
         // Forgotten snapshots: without --delete the mirror refuses, naming them.
         _ = try await scenario.forgetAllButLastTwo()
         let refusal = await #expect(throws: OperationError.self) {
-            _ = try await RepositoryMirror(source: source, destination: mirror).run()
+            _ = try await RepositoryMirror(source: scenario.repository, destination: mirror).run()
         }
         #expect(refusal?.message.contains("4 snapshots the source does not know") == true)
         // --delete --dry-run says what it would remove, and removes nothing.
         var dryRun = delete
         dryRun.dryRun = true
         let before = try await objectDigests(mirror)
-        let plan = try await RepositoryMirror(source: source, destination: mirror, options: dryRun).run()
+        let plan = try await RepositoryMirror(source: scenario.repository, destination: mirror, options: dryRun).run()
         #expect(plan.deleted == [.snapshots: 4])
         #expect(try await objectDigests(mirror) == before)
-        _ = try await RepositoryMirror(source: source, destination: mirror, options: delete).run()
+        _ = try await RepositoryMirror(source: scenario.repository, destination: mirror, options: delete).run()
         #expect(try await objectDigests(mirror) == (try await objectDigests(source)))
 
         // Pruned data: without --delete the mirror copies what is new and says what it would remove.
@@ -204,12 +204,12 @@ struct PruneTests {
         #expect(report.deletedPacks > 0)
         let sourceObjects = try await objectDigests(source)
         let stale = try await objectDigests(mirror).keys.filter { sourceObjects[$0] == nil }
-        let kept = try await RepositoryMirror(source: source, destination: mirror).run()
+        let kept = try await RepositoryMirror(source: scenario.repository, destination: mirror).run()
         #expect(kept.totalExtra == stale.count)
         #expect((kept.extra[.data] ?? 0) >= report.deletedPacks && (kept.extra[.index] ?? 0) >= 1)
         #expect(kept.totalDeleted == 0)
 
-        _ = try await RepositoryMirror(source: source, destination: mirror, options: delete).run()
+        _ = try await RepositoryMirror(source: scenario.repository, destination: mirror, options: delete).run()
         #expect(try await objectDigests(mirror) == sourceObjects)
         let mirrored = try await Repository.open(mirror) { () throws(RepositoryError) in "pw" }
         try await expectVerifiesClean(mirrored, "mirror")

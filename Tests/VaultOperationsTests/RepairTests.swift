@@ -19,7 +19,7 @@ struct RepairTests {
             try fixture.write("b.txt", "bravo")
             _ = try await fixture.backup(.full)
             mirror = try await RepositoryLocation(fixture.directory.appending("mirror")).openMirrorDestination(create: true)
-            _ = try await RepositoryMirror(source: fixture.repository.storage, destination: mirror).run()
+            _ = try await RepositoryMirror(source: fixture.repository, destination: mirror).run()
         }
 
         func path(of name: ObjectName) -> String {

@@ -60,7 +60,7 @@ struct RestoreFixture {
     /// Restores a snapshot (`latest`, an ID, with an optional `:PATH`) into `target`.
     func restore(
         _ snapshot: String = "latest", into target: String, interrupt: InterruptFlag = InterruptFlag(),
-        _ configure: (inout RestoreOptions) throws -> Void = { _ in }, progress: @escaping (RestoreProgress) -> Void = { _ in }
+        _ configure: (inout RestoreOptions) throws -> Void = { _ in }, progress: @escaping @Sendable (RestoreProgress) -> Void = { _ in }
     ) async throws -> RestoreResult {
         var options = RestoreOptions(snapshot: try SnapshotReference(parsing: snapshot), target: target)
         try configure(&options)

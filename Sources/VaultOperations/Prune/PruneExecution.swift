@@ -51,7 +51,7 @@ struct PruneExecution {
             }
             while let (entry, blobs) = try await group.next() {
                 try interrupt.check()
-                try await lock.refreshIfDue()
+                try await lock.checkStillHeld()
                 if let blobs {
                     for (blob, stored) in blobs {
                         try await repacker.add(type: blob.type, id: blob.id, rawLength: blob.rawLength, stored: stored)
@@ -78,7 +78,7 @@ struct PruneExecution {
     ///
     /// - Returns: The IDs of the files written.
     func writeIndex(_ records: [IndexFile.Pack], superseding old: [IndexFileID]) async throws -> Set<IndexFileID> {
-        try await lock.refreshIfDue()
+        try await lock.checkStillHeld()
         let sorted = records.sorted { $0.id < $1.id }
         var chunks: [ArraySlice<IndexFile.Pack>] = stride(from: 0, to: sorted.count, by: Self.packsPerIndexFile).map {
             sorted[$0..<min($0 + Self.packsPerIndexFile, sorted.count)]
@@ -107,7 +107,7 @@ struct PruneExecution {
                 }
                 try interrupt.check()
                 if position % 64 == 0 {
-                    try await lock.refreshIfDue()
+                    try await lock.checkStillHeld()
                 }
                 group.addTask { try await repository.removeObject(name) }
                 running += 1

@@ -1,28 +1,17 @@
 import VaultRepository
 
-/// The one place where `forget` and `prune` take the repository's exclusive
-/// lock. (When the repository gains `withLock(.exclusive) { … }`, this is
-/// the only code to switch.)
+/// The one place where `forget` and `prune` take the repository's
+/// exclusive lock: ``Repository/withLock(_:timing:_:)`` with `.exclusive`,
+/// which refreshes the lock on its own timer and cancels the work when the
+/// lock is lost.
 enum PruneLockScope {
-    /// A held lock that the operation refreshes as it goes.
-    actor HeldLock {
-        private var lock: RepositoryLock
-
-        init(_ lock: RepositoryLock) {
-            self.lock = lock
-        }
-
-        /// Writes a fresh lock when the refresh interval has passed; an
-        /// operation that cannot refresh its lock stops.
-        func refreshIfDue() async throws(RepositoryError) {
-            var current = lock
-            try await current.refreshIfDue()
-            lock = current
-        }
-
-        func release() async {
-            let current = lock
-            try? await current.release()
+    /// The held lock as the work sees it: a safe point at which to stop
+    /// when the lock was lost (the work was cancelled).
+    struct HeldLock: Sendable {
+        /// Throws when the lock was lost, so that nothing more is deleted
+        /// without it.
+        func checkStillHeld() async throws(RepositoryError) {
+            try RepositoryLock.checkCancellation()
         }
     }
 
@@ -32,16 +21,8 @@ enum PruneLockScope {
     /// - Throws: ``RepositoryError`` with code `.locked`, naming the holder,
     ///   when another process holds any lock; whatever `body` throws.
     static func exclusive<T: Sendable>(
-        _ repository: Repository, _ body: (HeldLock) async throws -> T
+        _ repository: Repository, _ body: @escaping @Sendable (HeldLock) async throws -> T
     ) async throws -> T {
-        let held = HeldLock(try await RepositoryLock.acquire(repository, exclusive: true))
-        do {
-            let result = try await body(held)
-            await held.release()
-            return result
-        } catch {
-            await held.release()
-            throw error
-        }
+        try await repository.withLock(.exclusive) { try await body(HeldLock()) }
     }
 }

@@ -80,7 +80,7 @@ struct PruneReachability {
         }
         visited[id] = .some(nil)
         used.insert(BlobKey(.tree, id))
-        try await lock?.refreshIfDue()
+        try await lock?.checkStillHeld()
         guard let tree = await load(id) else {
             damage.lostBlobs.insert(BlobKey(.tree, id))
             damage.unreadableTrees = true
