@@ -3,6 +3,9 @@ import PackageDescription
 
 // Third-party packages, declared once.
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 
 // vault runs on Linux only: it uses Linux system calls (renameat2, the
 // Linux extended-attribute calls) and is built and tested nowhere else.
@@ -17,6 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, wrapped once. Only VaultCodecs imports them.
@@ -46,12 +51,14 @@ let package = Package(
 
         // Storage backends: a flat namespace of typed objects.
         .target(name: "VaultStorage", dependencies: ["VaultPOSIX"]),
+        // The S3 backend (any S3-compatible object store), over async-http-client.
+        .target(name: "VaultStorageS3", dependencies: ["VaultStorage", "VaultCodecs", asyncHTTPClient, nioCore, nioHTTP1]),
 
         // The repository: packs, index, snapshots, trees, keys, locks.
         .target(name: "VaultRepository", dependencies: ["VaultStorage", "VaultCodecs", "VaultChunker"]),
 
         // Operations: backup, restore, verify, mirror.
-        .target(name: "VaultOperations", dependencies: ["VaultRepository", "VaultStorage", "VaultChunker", "VaultCodecs", "VaultPOSIX"]),
+        .target(name: "VaultOperations", dependencies: ["VaultRepository", "VaultStorage", "VaultStorageS3", "VaultChunker", "VaultCodecs", "VaultPOSIX"]),
 
         // The command-line interface.
         .executableTarget(
@@ -68,12 +75,16 @@ let package = Package(
 
         // Helpers every test target shares (seeded data).
         .target(name: "VaultTestSupport", path: "Tests/VaultTestSupport"),
+        // The storage conformance suite and an in-memory backend with fault
+        // injection, for every backend's tests (test targets only).
+        .target(name: "VaultStorageTesting", dependencies: ["VaultStorage"], path: "Tests/VaultStorageTesting"),
 
         .testTarget(name: "VaultCodecsTests", dependencies: ["VaultTestSupport", "VaultCodecs"]),
         .testTarget(name: "VaultChunkerTests", dependencies: ["VaultTestSupport", "VaultChunker", "VaultCodecs"]),
-        .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage", "VaultPOSIX"]),
+        .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage", "VaultStorageTesting", "VaultPOSIX"]),
+        .testTarget(name: "VaultStorageS3Tests", dependencies: ["VaultStorageS3", "VaultStorage", "VaultStorageTesting", "VaultCodecs", "VaultOperations", "vault"]),
         .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultTestSupport", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultChunker"]),
-        .testTarget(name: "VaultOperationsTests", dependencies: ["VaultTestSupport", "VaultOperations", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultPOSIX"]),
+        .testTarget(name: "VaultOperationsTests", dependencies: ["VaultTestSupport", "VaultStorageTesting", "VaultOperations", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultPOSIX"]),
         .testTarget(name: "VaultCLITests", dependencies: ["vault"]),
     ],
     swiftLanguageModes: [.v6]

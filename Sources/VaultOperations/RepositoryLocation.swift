@@ -1,21 +1,30 @@
 import VaultPOSIX
 import VaultRepository
 import VaultStorage
+import VaultStorageS3
 
-/// Where a repository is, as the user wrote it: a local directory path
-/// (later also `s3:…` URLs).
-package struct RepositoryLocation: Sendable, Hashable, CustomStringConvertible {
+/// Where a repository is, as the user wrote it: a folder (`PATH` or
+/// `local:PATH`) or a bucket (`s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]`).
+/// The backend is chosen by a ``StorageRegistry`` keyed by the scheme.
+package struct RepositoryLocation: Sendable, CustomStringConvertible {
     /// The text the user gave.
     package var text: String
+    /// The backends locations are resolved with.
+    package var registry: StorageRegistry
 
     /// Parses a repository location.
     ///
+    /// - Parameters:
+    ///   - text: The location.
+    ///   - registry: The backends; by default the standard ones, with S3
+    ///     credentials from this process's environment.
     /// - Throws: ``RepositoryError`` with code `.invalidRequest` for an empty location.
-    package init(_ text: String) throws(RepositoryError) {
+    package init(_ text: String, registry: StorageRegistry = .standard()) throws(RepositoryError) {
         guard !text.isEmpty else {
             throw RepositoryError(.invalidRequest, "the repository location is empty")
         }
         self.text = text
+        self.registry = registry
     }
 
     /// Opens the storage of an existing repository location.
@@ -23,74 +32,75 @@ package struct RepositoryLocation: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``RepositoryError`` with code `.notARepository` when the
     ///   location does not exist.
     package func openStorage() throws(RepositoryError) -> any Storage {
+        let (backend, address) = registry.resolve(text)
         do {
-            return try LocalDirectoryStorage(at: text)
+            return try backend.open(address)
         } catch {
             switch error.code {
             case .locationUnavailable: throw RepositoryError(.notARepository, "there is no repository at \(text)")
+            case .invalidName: throw RepositoryError(.invalidRequest, error.message)
             default: throw RepositoryError(error)
             }
         }
     }
 
-    /// Creates storage for a new repository: the folder must not exist or be empty.
-    package func createStorage() throws(RepositoryError) -> any Storage {
+    /// Creates storage for a new repository: the location must be missing
+    /// or empty (a bucket is created when missing).
+    package func createStorage() async throws(RepositoryError) -> any Storage {
+        let (backend, address) = registry.resolve(text)
         do {
-            return try LocalDirectoryStorage.create(at: text)
+            return try await backend.create(address)
         } catch {
-            throw RepositoryError(.invalidRequest, "cannot create a repository at \(text): \(error.message)")
+            throw RepositoryError(.invalidRequest, error.message.hasPrefix("cannot create") ? error.message : "cannot create a repository at \(text): \(error.message)")
         }
     }
 
     package var description: String { text }
 }
 
-extension RepositoryLocation {
-    /// The names a repository folder may hold at its top level.
-    static let repositoryEntries: Set<[UInt8]> = Set((["config"] + ObjectKind.allCases.map(\.rawValue)).map { Array($0.utf8) })
-
-    private static func statusIfExists(_ path: FilePath) throws(SystemError) -> FileStatus? {
-        do {
-            return try FileSystem.status(of: path)
-        } catch where error.code == .noSuchFileOrDirectory {
-            return nil
-        }
+extension StorageRegistry {
+    /// The backends vault ships: folders (the default, `local:`) and `s3:`.
+    ///
+    /// - Parameter environment: Where S3 credentials and options come from.
+    package static func standard(environment: [String: String] = ProcessEnvironment.current) -> StorageRegistry {
+        var registry = StorageRegistry(default: LocalDirectoryBackend())
+        registry.register(S3Backend(environment: environment))
+        return registry
     }
+}
 
-    /// Opens the destination of a mirror: an existing repository folder, an
-    /// empty folder, or (with `create`) a folder that does not exist yet.
+extension RepositoryLocation {
+    /// Opens the destination of a mirror: an existing repository, an empty
+    /// location, or (with `create`) one that does not exist yet.
     ///
     /// A missing folder is refused without `create`: it is what an
     /// unplugged removable drive looks like, and writing there would fill
-    /// the mount point on the internal disk. A folder holding anything but
-    /// a repository's entries is refused too.
+    /// the mount point on the internal disk. A location holding anything
+    /// but a repository's objects is refused too; the backend decides what
+    /// it holds.
     ///
-    /// - Throws: ``OperationError`` with code `.targetFailed`.
-    package func openMirrorDestination(create: Bool) throws -> any Storage {
-        let path = FilePath(text)
-        guard let status = try Self.statusIfExists(path) else {
+    /// - Throws: ``OperationError`` with code `.targetFailed`, or
+    ///   ``RepositoryError``.
+    package func openMirrorDestination(create: Bool) async throws -> any Storage {
+        let (backend, address) = registry.resolve(text)
+        let contents: LocationContents
+        do {
+            contents = try await backend.inspect(address)
+        } catch {
+            throw RepositoryError(error)
+        }
+        switch contents {
+        case .missing:
             guard create else {
                 throw OperationError(.targetFailed, "\(text) does not exist (is the drive mounted?); pass --create to create it")
             }
-            return try LocalDirectoryStorage.create(at: text)
+        case .empty:
+            break
+        case .foreign(let what):
+            throw OperationError(.targetFailed, "\(text): \(what): refusing to mirror into it")
+        case .repository:
+            return try backend.open(address)
         }
-        guard status.type == .directory else {
-            throw OperationError(.targetFailed, "\(text) is not a folder")
-        }
-        var entries: [[UInt8]] = []
-        let directory = try DirectoryStream.open(path)
-        defer { try? directory.close() }
-        while let entry = try directory.next() {
-            entries.append(entry.name)
-        }
-        if entries.isEmpty {
-            return try LocalDirectoryStorage.create(at: text)
-        }
-        let strangers = entries.filter { !Self.repositoryEntries.contains($0) && !$0.starts(with: Array(".tmp-".utf8)) }
-        guard strangers.isEmpty else {
-            let names = strangers.prefix(3).map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
-            throw OperationError(.targetFailed, "\(text) holds files that are not a vault repository (\(names)): refusing to mirror into it")
-        }
-        return try LocalDirectoryStorage(at: text)
+        return try await backend.create(address)
     }
 }

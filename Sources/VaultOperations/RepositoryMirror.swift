@@ -251,7 +251,9 @@ package struct RepositoryMirror: Sendable {
                     return (name, Int64(bytes.count), outcome)
                 }
             }
-            while next < batch.count, next < options.parallelism {
+            // An object store wants more requests in flight than a disk.
+            let parallelism = max(options.parallelism, min(source.storage.capabilities.preferredConcurrency, destination.capabilities.preferredConcurrency))
+            while next < batch.count, next < parallelism {
                 start(&group)
             }
             while let (name, size, outcome) = try await group.next() {

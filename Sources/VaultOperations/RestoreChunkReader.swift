@@ -86,6 +86,10 @@ struct RestorePackRead: Sendable {
             let failure = RepositoryError(error)
             return blobs.map { Decoded(id: $0.id, result: .failure(failure), isAllZero: false) }
         }
+        guard bytes.count == Int(end - start) else {
+            let failure = RepositoryError(.damaged, "pack \(pack.shortHex): the storage returned \(bytes.count) of \(end - start) bytes asked for")
+            return blobs.map { Decoded(id: $0.id, result: .failure(failure), isAllZero: false) }
+        }
         // File contents are data blobs: none may claim more than a chunk (memory on crafted input).
         var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier, maximumRawLength: repository.config.chunker.maxSize)
         var decoded: [Decoded] = []

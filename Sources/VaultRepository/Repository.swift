@@ -469,6 +469,9 @@ package struct Repository: Sendable {
         var tail = try await Self.storageCall { () async throws(StorageError) in
             try await storage.get(name, range: (size - tailLength)..<size)
         }
+        guard tail.count == Int(tailLength) else {
+            throw RepositoryError.damaged(what, "the storage returned \(tail.count) of \(tailLength) bytes asked for")
+        }
         let headerLength = Int64(tail.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: tail.count - 4, as: UInt32.self)) })
         let headerStart = size - Int64(PackHeader.trailerSize) - headerLength
         guard headerStart >= 0 else {
@@ -477,6 +480,9 @@ package struct Repository: Sendable {
         if headerStart < size - tailLength {
             tail = try await Self.storageCall { () async throws(StorageError) in
                 try await storage.get(name, range: headerStart..<size)
+            }
+            guard tail.count == Int(size - headerStart) else {
+                throw RepositoryError.damaged(what, "the storage returned \(tail.count) of \(size - headerStart) bytes asked for")
             }
         }
         let sealedHeader = Array(tail[(tail.count - 4 - Int(headerLength))..<(tail.count - 4)])

@@ -79,7 +79,7 @@ final class LocalDirectoryListing: Sendable {
         guard state.pending.popLast() != nil else { return nil }
         do throws(SystemError) {
             let status = try FileSystem.status(of: layout.path(of: .config))
-            return status.type == .regular ? ObjectInfo(name: .config, size: status.size) : nil
+            return status.type == .regular ? ObjectInfo(name: .config, size: status.size, modificationTime: StorageTime(status.modificationTime)) : nil
         } catch where error.code == .noSuchFileOrDirectory {
             return nil
         } catch {
@@ -97,7 +97,7 @@ final class LocalDirectoryListing: Sendable {
         else { return nil }
         do throws(SystemError) {
             let status = try FileSystem.status(of: FilePath(bytes: entry.name), relativeTo: stream.descriptor)
-            return status.type == .regular ? ObjectInfo(name: name, size: status.size) : nil
+            return status.type == .regular ? ObjectInfo(name: name, size: status.size, modificationTime: StorageTime(status.modificationTime)) : nil
         } catch where error.code == .noSuchFileOrDirectory {
             return nil  // deleted since the directory was read
         } catch {

@@ -38,6 +38,13 @@ package struct LocalDirectoryStorage: Storage {
     /// The root folder's absolute path.
     package let location: String
 
+    /// A local disk: four calls in flight, `put` never replaces
+    /// (`RENAME_NOREPLACE`), listings see every finished `put` at once.
+    package var capabilities: StorageCapabilities {
+        StorageCapabilities(
+            preferredConcurrency: 4, putRefusesToReplace: publishing == .renameNoReplace, listingIsImmediatelyConsistent: true)
+    }
+
     /// How `put` makes a finished temporary file the object.
     enum Publishing: Sendable {
         /// `renameat2(RENAME_NOREPLACE)`, or check-then-rename where the file
@@ -216,12 +223,21 @@ package struct LocalDirectoryStorage: Storage {
         guard status.type == .regular else {
             throw StorageError(.io, name: name, message: "cannot examine \(name): '\(path)' is not a regular file")
         }
-        return ObjectInfo(name: name, size: status.size)
+        return ObjectInfo(name: name, size: status.size, modificationTime: StorageTime(status.modificationTime))
     }
 
-    package func list(_ kind: ObjectKind) -> AsyncThrowingStream<ObjectInfo, any Error> {
-        let listing = LocalDirectoryListing(kind, in: layout)
-        return AsyncThrowingStream { try listing.next() }
+    package func list(_ kind: ObjectKind) -> ObjectListing {
+        let layout = layout
+        return ObjectListing {
+            let listing = LocalDirectoryListing(kind, in: layout)
+            return { () throws(StorageError) -> [ObjectInfo]? in
+                var page: [ObjectInfo] = []
+                while page.count < 16, let info = try listing.next() {
+                    page.append(info)
+                }
+                return page.isEmpty ? nil : page
+            }
+        }
     }
 
     package func delete(_ name: ObjectName) async throws(StorageError) {

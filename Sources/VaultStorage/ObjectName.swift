@@ -77,16 +77,3 @@ package struct ObjectName: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 }
 
-/// What a backend knows about one stored object.
-package struct ObjectInfo: Hashable, Sendable {
-    /// The object's name.
-    package var name: ObjectName
-    /// The object's size in bytes.
-    package var size: Int64
-
-    /// Creates an object description.
-    package init(name: ObjectName, size: Int64) {
-        self.name = name
-        self.size = size
-    }
-}

@@ -1,26 +1,39 @@
-/// A backend that stores a repository's objects: a local directory, an
-/// S3 bucket.
+/// A backend that stores a repository's objects: a local folder, an S3
+/// bucket.
 ///
 /// A backend knows nothing of what the objects mean. It offers a flat
-/// namespace of ``ObjectName``s, and promises:
+/// namespace of ``ObjectName``s, and promises what an object store can
+/// promise:
 /// - `put` is atomic: readers see the whole object or none of it, never a
-///   partial one, even across a crash; and it never replaces an existing
-///   object (``StorageError/Code/alreadyExists``).
-/// - Once `put` returns, the object is durable.
+///   partial one, even across a crash. Once it returns, the object is durable.
+/// - `put` never replaces ``ObjectName/config``: it throws
+///   ``StorageError/Code/alreadyExists``. Every other object is named by the
+///   SHA-256 of its bytes, so a `put` of an existing name may either throw
+///   `.alreadyExists` or replace the object with identical bytes; whether a
+///   backend can refuse every replacement is in ``StorageCapabilities``.
 /// - Reading a missing object throws ``StorageError/Code/notFound``.
+/// - A ranged `get` returns exactly the bytes of the range or throws.
+/// - Deleting a missing object either succeeds or throws `.notFound`
+///   (an object store cannot tell); callers accept both.
+/// - Every call, listing included, fails with ``StorageError``.
 ///
 /// Every backend passes the same conformance suite (`StorageConformance`
-/// in the tests).
+/// in the `VaultStorageTesting` library).
 package protocol Storage: Sendable {
     /// A short description of where the objects live, for messages.
     var location: String { get }
 
-    /// Stores a new object.
+    /// What this backend can promise beyond the protocol's minimum.
+    var capabilities: StorageCapabilities { get }
+
+    /// Stores an object.
     ///
     /// - Parameters:
     ///   - bytes: The object's contents.
     ///   - name: The object's name.
-    /// - Throws: ``StorageError``; `.alreadyExists` if an object of that name exists.
+    /// - Throws: ``StorageError``; `.alreadyExists` if an object of that
+    ///   name exists and the backend refuses to replace it (always for
+    ///   ``ObjectName/config``).
     func put(_ bytes: [UInt8], as name: ObjectName) async throws(StorageError)
 
     /// Reads a whole object.
@@ -28,7 +41,7 @@ package protocol Storage: Sendable {
     /// - Throws: ``StorageError``; `.notFound` if there is no such object.
     func get(_ name: ObjectName) async throws(StorageError) -> [UInt8]
 
-    /// Reads `range` of an object.
+    /// Reads `range` of an object: exactly `range.count` bytes, or an error.
     ///
     /// - Throws: ``StorageError``; `.notFound`, or `.invalidRange` when the
     ///   range does not lie within the object.
@@ -41,21 +54,23 @@ package protocol Storage: Sendable {
 
     /// Lists every object of one kind, in no particular order.
     ///
-    /// The sequence streams: a backend holding millions of objects does not
-    /// collect them first.
-    func list(_ kind: ObjectKind) -> AsyncThrowingStream<ObjectInfo, any Error>
+    /// The sequence streams, a page at a time: a backend holding millions of
+    /// objects does not collect them first. Iterating throws ``StorageError``.
+    func list(_ kind: ObjectKind) -> ObjectListing
 
     /// Removes an object.
     ///
-    /// - Throws: ``StorageError``; `.notFound` if there is no such object.
+    /// - Throws: ``StorageError``; perhaps `.notFound` if there is no such
+    ///   object (see the protocol's promises).
     func delete(_ name: ObjectName) async throws(StorageError)
 }
 
 extension Storage {
     /// Collects the whole listing of one kind.
-    package func listAll(_ kind: ObjectKind) async throws -> [ObjectInfo] {
+    package func listAll(_ kind: ObjectKind) async throws(StorageError) -> [ObjectInfo] {
         var result: [ObjectInfo] = []
-        for try await info in list(kind) {
+        var pages = list(kind).makeAsyncIterator()
+        while let info = try await pages.next() {
             result.append(info)
         }
         return result

@@ -35,7 +35,7 @@ struct InitCommand: AsyncParsableCommand {
         let location = try repository.location()
         let password = noEncryption ? nil : try repository.passwords.newPassword(label: "password for the new repository")
         let config = RepositoryConfig(isEncrypted: !noEncryption, chunker: chunker, compression: compression, packSize: packSize)
-        let storage = try location.createStorage()
+        let storage = try await location.createStorage()
         let created = try await Repository.create(in: storage, config: config, password: password, kdf: keyDerivation.parameters)
         print("created \(noEncryption ? "unencrypted" : "encrypted") repository \(created.config.id.shortHex) at \(location)")
         if !noEncryption {

@@ -66,7 +66,7 @@ struct MirrorCommand: AsyncParsableCommand {
         let (source, password) = try await repository.openRepositoryAndPassword()
         let location = try RepositoryLocation(destination)
         // A dry run creates nothing, not even DEST.
-        let target = try location.openMirrorDestination(create: create && !dryRun)
+        let target = try await location.openMirrorDestination(create: create && !dryRun)
         let sourceLock = locking.policy
         var options = RepositoryMirror.Options()
         options.delete = delete

@@ -6,6 +6,7 @@ import VaultOperations
 import VaultPOSIX
 import VaultRepository
 import VaultStorage
+import VaultStorageTesting
 
 /// A backup whose storage fails (a full disk, a pulled cable) at any write
 /// leaves the repository as it was: no snapshot, nothing damaged, and the
@@ -29,15 +30,19 @@ struct BackupFaultTests {
 
         /// Runs backup B on storage that fails after `failAfter` puts.
         func backup(failAfter: Int) async throws -> (result: BackupResult?, error: (any Error)?, puts: Int) {
-            let failing = FailingStorage(base: fixture.repository.storage, failAfter: failAfter)
+            let faults = StorageFaults()
+            if failAfter < Int.max {
+                faults.fail([.put], from: failAfter + 1, with: StorageError(.io, name: nil, message: "injected failure: the disk is full"))
+            }
+            let failing = FaultyStorage(fixture.repository.storage, faults: faults)
             let repository = try await Repository.open(failing) { "pw" }
             var options = BackupOptions(paths: [fixture.source])
             options.kind = .incremental
             do {
                 let result = try await Backup(repository: repository, options: options).run()
-                return (result, nil, failing.puts.next() - 1)
+                return (result, nil, faults.count(.put))
             } catch {
-                return (nil, error, failing.puts.next() - 1)
+                return (nil, error, faults.count(.put))
             }
         }
     }

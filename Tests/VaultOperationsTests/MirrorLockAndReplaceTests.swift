@@ -14,7 +14,8 @@ private struct UndeletableStorage: Storage {
     func get(_ name: ObjectName) async throws(StorageError) -> [UInt8] { try await base.get(name) }
     func get(_ name: ObjectName, range: Range<Int64>) async throws(StorageError) -> [UInt8] { try await base.get(name, range: range) }
     func stat(_ name: ObjectName) async throws(StorageError) -> ObjectInfo { try await base.stat(name) }
-    func list(_ kind: ObjectKind) -> AsyncThrowingStream<ObjectInfo, any Error> { base.list(kind) }
+    var capabilities: StorageCapabilities { base.capabilities }
+    func list(_ kind: ObjectKind) -> ObjectListing { base.list(kind) }
     func delete(_ name: ObjectName) async throws(StorageError) {
         guard name.kind == .locks else {
             throw StorageError(.permissionDenied, name: name, message: "injected failure removing \(name)")
@@ -69,7 +70,7 @@ struct MirrorLockAndReplaceTests {
         #expect(report.hasDamage)
         let damaged = RepositoryMirror.damagedObjects(in: report)
         #expect(Set(damaged) == [pack])
-        let mirror = RepositoryMirror(source: setup.fixture.repository, destination: try setup.destination())
+        let mirror = RepositoryMirror(source: setup.fixture.repository, destination: try await setup.destination())
         let outcome = try await mirror.replace(damaged)
         #expect(outcome.replaced == [pack])
         #expect(outcome.failed.isEmpty)

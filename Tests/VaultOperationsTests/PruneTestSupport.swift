@@ -23,6 +23,7 @@ final class CrashingStorage: Storage {
     }
 
     var location: String { base.location }
+    var capabilities: StorageCapabilities { base.capabilities }
     /// Mutating calls seen so far.
     var mutations: Int { state.withLock { $0.mutations } }
 
@@ -73,11 +74,15 @@ final class CrashingStorage: Storage {
         return try await base.stat(name)
     }
 
-    func list(_ kind: ObjectKind) -> AsyncThrowingStream<ObjectInfo, any Error> {
-        if state.withLock({ $0.crashed }) {
-            return AsyncThrowingStream { $0.finish(throwing: StorageError(.io, name: nil, message: "injected crash: the process is gone")) }
+    func list(_ kind: ObjectKind) -> ObjectListing {
+        let listing = base.list(kind)
+        return ObjectListing { [self] in
+            let pages = listing.makePageSource()
+            return { () async throws(StorageError) -> [ObjectInfo]? in
+                try self.check(nil)
+                return try await pages()
+            }
         }
-        return base.list(kind)
     }
 }
 

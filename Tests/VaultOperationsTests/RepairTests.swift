@@ -18,7 +18,7 @@ struct RepairTests {
             try fixture.write("a.bin", pseudoRandomBytes(count: 3 << 20, seed: 1))
             try fixture.write("b.txt", "bravo")
             _ = try await fixture.backup(.full)
-            mirror = try RepositoryLocation(fixture.directory.appending("mirror")).openMirrorDestination(create: true)
+            mirror = try await RepositoryLocation(fixture.directory.appending("mirror")).openMirrorDestination(create: true)
             _ = try await RepositoryMirror(source: fixture.repository, destination: mirror).run()
         }
 

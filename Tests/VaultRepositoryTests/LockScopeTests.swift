@@ -80,7 +80,8 @@ private struct LockFaultStorage: Storage {
 
     func get(_ name: ObjectName, range: Range<Int64>) async throws(StorageError) -> [UInt8] { try await base.get(name, range: range) }
     func stat(_ name: ObjectName) async throws(StorageError) -> ObjectInfo { try await base.stat(name) }
-    func list(_ kind: ObjectKind) -> AsyncThrowingStream<ObjectInfo, any Error> { base.list(kind) }
+    var capabilities: StorageCapabilities { base.capabilities }
+    func list(_ kind: ObjectKind) -> ObjectListing { base.list(kind) }
     func delete(_ name: ObjectName) async throws(StorageError) { try await base.delete(name) }
 }
 
