@@ -259,10 +259,26 @@ struct PruneTests {
         writer.add(type: .data, id: Digest256(bytes: [UInt8](repeating: 7, count: 32))!, rawLength: 3, stored: UnsafeRawBufferPointer(start: nil, count: 0))
         let orphan = writer.finish()
         try await scenario.repository.savePack(orphan)
-        let report = try await RepositoryPrune(repository: scenario.repository, options: PruneOptions()).run()
+        let orphanName = try ObjectName(kind: .data, name: orphan.id.hex)
+        // Younger than the safety margin by the storage's clock: a writer whose
+        // lock went stale might still index it, so it stays.
+        let early = try await RepositoryPrune(repository: scenario.repository, options: PruneOptions()).run()
+        #expect(early.deletedUnindexedPacks == 0)
+        #expect(early.unindexedPacksKept == 1)
+        #expect(try await scenario.repository.storage.exists(orphanName))
+        // Once the margin has passed (here: a margin of zero), it goes.
+        let report = try await RepositoryPrune(repository: scenario.repository, options: Self.noMargin).run()
         #expect(report.deletedUnindexedPacks == 1)
-        #expect(!(try await scenario.repository.storage.exists(try ObjectName(kind: .data, name: orphan.id.hex))))
+        #expect(!(try await scenario.repository.storage.exists(orphanName)))
         try await expectVerifiesClean(scenario.repository)
+    }
+
+    /// Prune options for "a later prune, after the safety margin for
+    /// unindexed packs has passed".
+    static var noMargin: PruneOptions {
+        var options = PruneOptions()
+        options.safetyMargin = .zero
+        return options
     }
 
     /// Kill prune at every mutating storage call (at least 20 points over its
@@ -300,9 +316,10 @@ struct PruneTests {
             try await expectVerifiesClean(survivor, context)
             try await scenario.expectKeptSnapshotsRestore(survivor, context)
 
-            let second = try await RepositoryPrune(repository: survivor, options: PruneOptions()).run()
+            // The next prune runs after the safety margin for unindexed packs.
+            let second = try await RepositoryPrune(repository: survivor, options: Self.noMargin).run()
             #expect(second.sizeAfter == finalSize, "\(context): the second prune ends where an uninterrupted one does")
-            let third = try await RepositoryPrune(repository: survivor, options: PruneOptions()).run()
+            let third = try await RepositoryPrune(repository: survivor, options: Self.noMargin).run()
             #expect(third.deletedPacks + third.deletedUnindexedPacks + third.repackedPacks == 0, "\(context): nothing left to do")
             try await expectVerifiesClean(survivor, context + ", after the second prune")
         }

@@ -199,7 +199,10 @@ package struct PrunePlan: Sendable {
         unusedBytesAfter = unusedLeft
 
         for (id, stored) in storedPacks where !seen.contains(id) {
-            let isOld = stored.modified.map { now.nanoseconds - $0.nanoseconds >= Self.nanoseconds(options.safetyMargin) } ?? true
+            let isOld = stored.modified.map { modified in
+                let (age, overflow) = now.nanoseconds.subtractingReportingOverflow(modified.nanoseconds)
+                return !overflow && age >= Self.nanoseconds(options.safetyMargin)
+            } ?? true
             if damage.isEmpty && isOld {
                 deleteUnindexed[id] = stored.size
             } else {

@@ -76,15 +76,24 @@ package struct RepositoryPrune {
                 for blob in pack.blobs { used.insert(BlobKey(blob.type, blob.id)) }
             }
         }
-        let plan = PrunePlan(used: used, indexedPacks: packs, storedPacks: storedPacks, damage: walk.damage, options: options, now: .now())
+        let plan = PrunePlan(used: used, indexedPacks: packs, storedPacks: storedPacks, damage: walk.damage, options: options, now: try await storageNow())
         return (plan, indexFiles)
     }
 
-    /// When the storage last modified an object, if it says. (The storage
-    /// listing does not carry modification times yet; then unindexed packs
-    /// are protected by the exclusive lock alone.)
+    /// When the storage last modified an object, by the storage's clock.
     static func modificationTime(of info: ObjectInfo) -> Timestamp? {
-        nil
+        Timestamp(nanoseconds: info.modificationTime.nanosecondsSinceEpoch)
+    }
+
+    /// "Now" by the storage's own clock: the modification time of the
+    /// newest lock file, which is the exclusive lock prune wrote moments
+    /// ago. Ages of packs are measured against it, so a clock skew between
+    /// this host and the storage (or the host that wrote a pack) cannot
+    /// make a fresh pack look old. Without a lock (a dry run without one),
+    /// this host's clock.
+    func storageNow() async throws(RepositoryError) -> Timestamp {
+        let newestLock = try await repository.list(.locks).map(\.modificationTime).max()
+        return newestLock.map { Timestamp(nanoseconds: $0.nanosecondsSinceEpoch) } ?? .now()
     }
 
     private func run(lock: PruneLockScope.HeldLock, removedSnapshots: Int) async throws -> PruneReport {
