@@ -1,5 +1,6 @@
 import ArgumentParser
 import VaultOperations
+import VaultPOSIX
 import VaultRepository
 #if canImport(Glibc)
 import Glibc
@@ -15,8 +16,8 @@ struct Vault: AsyncParsableCommand {
         abstract: "A content-defined, deduplicating backup repository.",
         discussion: """
             Exit codes: 0 success, 1 fatal error, 3 backup incomplete (unreadable files), \
-            4 verify found damage, 10 no repository, 11 repository locked, 12 wrong password, \
-            64 usage error, 130 interrupted.
+            4 damage found (verify, snapshots, repair), 5 backup suspect (ransomware signs), \
+            10 no repository, 11 repository locked, 12 wrong password, 64 usage error, 130 interrupted.
             """,
         version: VaultVersion.number,
         subcommands: [
@@ -30,6 +31,7 @@ struct Vault: AsyncParsableCommand {
     /// Runs the command; every error becomes lines on stderr and an exit
     /// status through ``FailureReport``, the one place errors are mapped.
     static func main() async {
+        ProcessMemory.limitArenas()
         StandardStreams.secure()
         do {
             var command = try parseAsRoot(MirrorCommand.rewrite(Array(CommandLine.arguments.dropFirst())))
