@@ -63,6 +63,8 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
     package var summary: SnapshotSummary
     /// The program that wrote the snapshot.
     package var program: String
+    /// Set for a sync snapshot: its sync set and role (docs/format.md, "Sync snapshots").
+    package var sync: SyncRecord? = nil
 
     /// Creates a snapshot manifest.
     package init(
