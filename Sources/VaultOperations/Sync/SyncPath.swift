@@ -40,6 +40,11 @@ package struct SyncPath: Sendable, Hashable, Comparable, CustomStringConvertible
         return result.reversed()
     }
 
+    /// The components, first to last.
+    package var components: [[UInt8]] {
+        bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map(Array.init)
+    }
+
     /// The number of components.
     package var depth: Int { bytes.reduce(1) { $1 == UInt8(ascii: "/") ? $0 + 1 : $0 } }
 

@@ -1,0 +1,210 @@
+import VaultCodecs
+import VaultPOSIX
+import VaultRepository
+
+/// `vault sync`: two-way synchronization of a folder through a
+/// repository (README, "Sync"; docs/format.md, "Sync snapshots").
+///
+/// Order, all under the repository's exclusive lock, so two hosts
+/// syncing one set serialize and never fork its head:
+/// 1. scan the folder like an incremental backup whose parent is this
+///    host's base (unchanged files are not read), storing new data;
+/// 2. merge base, folder and head path by path (``SyncPlanner``);
+/// 3. save the scanned folder as a `local` snapshot if the plan replaces
+///    local versions, then write the new head;
+/// 4. apply the changes to the folder (``SyncApplier``);
+/// 5. scan the folder again (only received files are read) and record it
+///    as this host's new base.
+/// A crash before 5 leaves the old base: the next sync sees the applied
+/// paths as "changed on both sides to the same contents" and the others
+/// as remote changes still to apply.
+package struct Sync {
+    /// The repository holding the set.
+    package var repository: Repository
+    /// What to do.
+    package var options: SyncOptions
+    /// Raised by Ctrl-C or SIGTERM.
+    package var interrupt: InterruptFlag
+
+    /// Creates a sync operation.
+    package init(repository: Repository, options: SyncOptions, interrupt: InterruptFlag = InterruptFlag()) {
+        self.repository = repository
+        self.options = options
+        self.interrupt = interrupt
+    }
+
+    /// Runs the sync.
+    ///
+    /// - Throws: ``OperationError`` (`.invalidArgument`, `.noSource`,
+    ///   `.interrupted`), ``RepositoryError``.
+    package func run() async throws -> SyncResult {
+        guard SyncOptions.isValidSetName(options.name) else {
+            throw OperationError(.invalidArgument, "invalid sync set name '\(options.name)'")
+        }
+        let workingDirectory = try FileSystem.currentDirectory().bytes
+        guard let folder = SourcePaths([options.directory], workingDirectory: workingDirectory).paths.first else {
+            throw OperationError(.invalidArgument, "no folder to sync")
+        }
+        let status: FileStatus
+        do {
+            status = try FileSystem.status(of: FilePath(bytes: folder), followSymbolicLinks: false)
+        } catch {
+            throw OperationError(.noSource, "cannot read the folder \(String(decoding: folder, as: UTF8.self)): \(error.code)")
+        }
+        guard status.type == .directory else {
+            throw OperationError(.noSource, "\(String(decoding: folder, as: UTF8.self)) is not a folder")
+        }
+        // The one place sync takes a lock (to become `repository.withLock(.exclusive)`).
+        var lock = try await RepositoryLock.acquire(repository, exclusive: true)
+        do {
+            let result = try await run(folder: folder, status: status, lock: &lock)
+            try await lock.release()
+            return result
+        } catch {
+            try? await lock.release()
+            throw error
+        }
+    }
+
+    private func run(folder: [UInt8], status: FileStatus, lock: inout RepositoryLock) async throws -> SyncResult {
+        let started = Timestamp.now()
+        let state = SyncSetState(options.name, snapshots: try await repository.snapshots(), host: options.host)
+        var index = try await repository.loadIndex().chunks
+        let baseRoot: Tree? = if let base = state.base { try? await repository.loadTree(base.manifest.tree, index: index) } else { nil }
+
+        // 1. Scan.
+        var scan = try await SyncScan.run(
+            repository: repository, index: index, folder: folder, status: status, parent: baseRoot, host: options.host,
+            lock: &lock, interrupt: interrupt
+        )
+        index = scan.index
+        if let base = state.base, base.manifest.tree == scan.root, base.manifest.sync?.head == state.head?.id,
+           base.manifest.sync?.unsettled.isEmpty ?? false {
+            let empty = SyncPlanner(base: [:], local: [:], head: [:], mode: options.mode, conflictName: ConflictName(host: options.host, time: started)).plan()
+            return SyncResult(plan: empty, headID: state.head?.id, wroteHead: false, baseID: nil, localSnapshotID: nil, skipped: [], warnings: scan.warnings, unchanged: true)
+        }
+
+        // 2. Merge.
+        var local = try await SyncTrees.listing(of: scan.root, repository: repository, index: index)
+        let head: SyncListing = if let headSnapshot = state.head {
+            try await SyncTrees.listing(of: headSnapshot.manifest.tree, repository: repository, index: index)
+        } else {
+            [:]
+        }
+        let base: SyncListing? = if let baseSnapshot = state.base {
+            try await SyncTrees.listing(of: baseSnapshot.manifest.tree, repository: repository, index: index)
+        } else {
+            nil
+        }
+        var unsettled = Set((state.base?.manifest.sync?.unsettled ?? []).map { SyncPath($0) })
+        // An entry the scan could not read is not a deletion: it stands as the base had it, and stays unsettled.
+        for warning in scan.warnings where warning.kind == .unreadable {
+            guard let path = Self.relativePath(Array(warning.path.utf8), in: folder) else { continue }
+            local[path] = base?[path]
+            unsettled.insert(path)
+        }
+        let plan = SyncPlanner(
+            base: base, unsettled: unsettled, local: local, head: head, mode: options.mode,
+            conflictName: ConflictName(host: options.host, time: started)
+        ).plan()
+        if options.dryRun {
+            return SyncResult(plan: plan, headID: state.head?.id, wroteHead: false, baseID: nil, localSnapshotID: nil, skipped: [], warnings: scan.warnings, unchanged: false)
+        }
+
+        // 3. History first, then the head.
+        var localSnapshotID: Digest256?
+        if !plan.replacedLocalVersions.isEmpty {
+            localSnapshotID = try await save(tree: scan.root, role: .local, summary: scan.summary, started: started, folder: folder)
+        }
+        var headID = state.head?.id
+        var wroteHead = false
+        if plan.sendsHead || state.head == nil {
+            var writer = RepositoryWriter(repository: repository, index: index)
+            let root = try await SyncTrees.store(plan.merged, writer: &writer)
+            try await writer.flush()
+            index = writer.index
+            let merged = [state.head?.id, localSnapshotID ?? state.base?.id].compactMap { $0 }
+            headID = try await save(tree: root, role: .head, merged: merged, summary: SnapshotSummary(), started: started, folder: folder)
+            wroteHead = true
+        }
+
+        // 4. Apply.
+        var applier = SyncApplier(root: FilePath(bytes: folder), repository: repository, index: index, interrupt: interrupt)
+        let skipped = try await applier.apply(plan.actions)
+        try await lock.refreshIfDue()
+
+        // 5. The new base: the folder as it now is.
+        let rescanParent = try? await repository.loadTree(scan.root, index: index)
+        scan = try await SyncScan.run(
+            repository: repository, index: index, folder: folder, status: status, parent: rescanParent, host: options.host,
+            lock: &lock, interrupt: interrupt
+        )
+        var newUnsettled = Set(plan.unsettled).union(skipped.map(\.path))
+        for warning in scan.warnings where warning.kind == .unreadable {
+            if let path = Self.relativePath(Array(warning.path.utf8), in: folder) { newUnsettled.insert(path) }
+        }
+        let baseID = try await save(
+            tree: scan.root, role: .base, head: headID, unsettled: newUnsettled.sorted().map(\.description),
+            summary: scan.summary, started: started, folder: folder
+        )
+        return SyncResult(
+            plan: plan, headID: headID, wroteHead: wroteHead, baseID: baseID, localSnapshotID: localSnapshotID,
+            skipped: skipped, warnings: scan.warnings, unchanged: false
+        )
+    }
+
+    private func save(
+        tree: Digest256, role: SyncRecord.Role, merged: [Digest256] = [], head: Digest256? = nil, unsettled: [String] = [],
+        summary: SnapshotSummary, started: Timestamp, folder: [UInt8]
+    ) async throws -> Digest256 {
+        var manifest = SnapshotManifest(
+            time: started, host: options.host, user: HostIdentity.userName, paths: [String(decoding: folder, as: UTF8.self)],
+            tags: [], kind: .full, parent: nil, base: nil, tree: tree, incomplete: false, summary: summary, program: Backup.program
+        )
+        manifest.sync = SyncRecord(set: options.name, role: role, merged: merged, head: head, unsettled: unsettled)
+        return try await repository.saveSnapshot(manifest)
+    }
+
+    /// `path` relative to `folder`, or `nil` when it is not below it.
+    static func relativePath(_ path: [UInt8], in folder: [UInt8]) -> SyncPath? {
+        let prefix = folder.last == UInt8(ascii: "/") ? folder : folder + [UInt8(ascii: "/")]
+        guard path.count > prefix.count, path.starts(with: prefix) else { return nil }
+        return SyncPath(Array(path.dropFirst(prefix.count)))
+    }
+}
+
+/// A sync set's head and one host's base, found among the snapshots.
+package struct SyncSetState: Sendable {
+    /// The newest head of the set.
+    package var head: (id: Digest256, manifest: SnapshotManifest)?
+    /// The host's newest base.
+    package var base: (id: Digest256, manifest: SnapshotManifest)?
+
+    /// Finds them in `snapshots` (oldest first).
+    package init(_ set: String, snapshots: [(id: Digest256, manifest: SnapshotManifest)], host: String) {
+        head = snapshots.last { $0.manifest.sync?.set == set && $0.manifest.sync?.role == .head }
+        base = snapshots.last { $0.manifest.sync?.set == set && $0.manifest.sync?.role == .base && $0.manifest.host == host }
+    }
+
+    /// The snapshots `forget` and `prune` must never remove: every set's
+    /// head and every host's base of every set, and the heads those bases
+    /// name (docs/format.md, "Sync snapshots").
+    package static func protectedSnapshots(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)]) -> Set<Digest256> {
+        var heads: [String: Digest256] = [:]
+        var bases: [String: (Digest256, Digest256?)] = [:]
+        for (id, manifest) in snapshots {
+            guard let sync = manifest.sync else { continue }
+            switch sync.role {
+            case .head: heads[sync.set] = id
+            case .base: bases["\(sync.set)\u{0}\(manifest.host)"] = (id, sync.head)
+            case .local: continue
+            }
+        }
+        var result = Set(heads.values)
+        for (base, head) in bases.values {
+            result.insert(base)
+            if let head { result.insert(head) }
+        }
+        return result
+    }
+}
