@@ -22,7 +22,7 @@ struct Vault: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, BackupCommand.self, RestoreCommand.self, SnapshotsCommand.self, LsCommand.self, DiffCommand.self,
             FindCommand.self, StatsCommand.self, VerifyCommand.self, MirrorCommand.self, KeyCommand.self, UnlockCommand.self,
-            DebugCommand.self,
+            DebugCommand.self, SyncCommand.self,
         ]
     )
 
