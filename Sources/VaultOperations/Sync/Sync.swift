@@ -139,12 +139,23 @@ package struct Sync {
             repository: repository, index: index, folder: folder, status: status, parent: rescanParent, host: options.host,
             lock: &lock, interrupt: interrupt
         )
-        var newUnsettled = Set(plan.unsettled).union(skipped.map(\.path))
+        index = scan.index
+        // Paths the folder did not take keep their old base, so the next sync merges them again.
+        var keepOld = Set(plan.leftAlone).union(skipped.map(\.path))
         for warning in scan.warnings where warning.kind == .unreadable {
-            if let path = Self.relativePath(Array(warning.path.utf8), in: folder) { newUnsettled.insert(path) }
+            if let path = Self.relativePath(Array(warning.path.utf8), in: folder) { keepOld.insert(path) }
+        }
+        var newBaseRoot = scan.root
+        if !keepOld.isEmpty {
+            var listing = try await SyncTrees.listing(of: scan.root, repository: repository, index: index)
+            for path in keepOld { listing[path] = base?[path] }
+            listing = listing.filter { path, _ in path.ancestors.allSatisfy { listing[$0]?.type == .directory } }
+            var writer = RepositoryWriter(repository: repository, index: index)
+            newBaseRoot = try await SyncTrees.store(listing, writer: &writer)
+            try await writer.flush()
         }
         let baseID = try await save(
-            tree: scan.root, role: .base, head: headID, unsettled: newUnsettled.sorted().map(\.description),
+            tree: newBaseRoot, role: .base, head: headID, unsettled: plan.unsettled.map(\.description),
             summary: scan.summary, started: started, folder: folder
         )
         return SyncResult(

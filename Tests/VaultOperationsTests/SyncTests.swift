@@ -1,0 +1,375 @@
+import Foundation
+import Testing
+import VaultCodecs
+@testable import VaultOperations
+import VaultPOSIX
+import VaultRepository
+import VaultTestSupport
+
+private func conflictCopies(_ contents: [String: String]) -> [String: String] {
+    contents.filter { $0.key.contains(" (conflict ") }
+}
+
+@Suite("Sync: two hosts through one repository")
+struct SyncTests {
+    /// Both folders hold `files`, synced once.
+    private func start(_ files: [String: String]) async throws -> SyncFixture {
+        let fixture = try await SyncFixture()
+        for (path, text) in files { try fixture.write(0, path, text) }
+        try await fixture.sync(0)
+        try await fixture.sync(1)
+        #expect(try fixture.contents(1) == fixture.contents(0))
+        return fixture
+    }
+
+    /// Syncs A, B, A: afterwards both hold the same.
+    private func converge(_ fixture: SyncFixture) async throws -> (SyncResult, SyncResult) {
+        let first = try await fixture.sync(0)
+        let second = try await fixture.sync(1)
+        try await fixture.sync(0)
+        #expect(try fixture.contents(0) == fixture.contents(1))
+        return (first, second)
+    }
+
+    @Test func editDifferentFiles() async throws {
+        let fixture = try await start(["a": "a", "b": "b"])
+        try fixture.write(0, "a", "a from A")
+        try fixture.write(1, "b", "b from B")
+        let (_, second) = try await converge(fixture)
+        #expect(second.plan.conflicts.isEmpty)
+        #expect(try fixture.contents(0) == ["a": "a from A", "b": "b from B"])
+    }
+
+    @Test func sameFileEditedDifferentlyKeepsBoth() async throws {
+        let fixture = try await start(["notes.txt": "v0"])
+        try fixture.write(0, "notes.txt", "from A")
+        try fixture.write(1, "notes.txt", "from B, longer")
+        let (_, second) = try await converge(fixture)
+        #expect(second.plan.conflicts.count == 1)
+        let contents = try fixture.contents(1)
+        #expect(contents["notes.txt"] == "from A")
+        #expect(Array(conflictCopies(contents).values) == ["from B, longer"])
+        #expect(conflictCopies(contents).keys.first?.hasPrefix("notes (conflict host1 ") == true)
+        #expect(conflictCopies(contents).keys.first?.hasSuffix(").txt") == true)
+    }
+
+    @Test func sameEditOnBothSidesIsNoConflict() async throws {
+        let fixture = try await start(["a": "v0"])
+        try fixture.write(0, "a", "same")
+        try fixture.write(1, "a", "same")
+        let (_, second) = try await converge(fixture)
+        #expect(second.plan.conflicts.isEmpty)
+        #expect(try fixture.contents(1) == ["a": "same"])
+    }
+
+    @Test func deleteAgainstEditKeepsTheEdit() async throws {
+        let fixture = try await start(["a": "v0", "b": "v0"])
+        try fixture.remove(0, "a")
+        try fixture.write(1, "a", "edited")
+        try fixture.write(0, "b", "edited")
+        try fixture.remove(1, "b")
+        let (_, second) = try await converge(fixture)
+        #expect(second.plan.conflicts.isEmpty)
+        #expect(try fixture.contents(0) == ["a": "edited", "b": "edited"])
+    }
+
+    @Test func renameOnOneSideEditOnTheOther() async throws {
+        let fixture = try await start(["old.txt": "v0"])
+        try fixture.move(0, "old.txt", "new.txt")
+        try fixture.write(1, "old.txt", "edited")
+        _ = try await converge(fixture)
+        #expect(try fixture.contents(1) == ["old.txt": "edited", "new.txt": "v0"])
+    }
+
+    @Test func directoryAgainstFile() async throws {
+        let fixture = try await start([:])
+        try fixture.write(0, "d/inside", "in A's folder")
+        try fixture.write(1, "d", "B's file")
+        _ = try await converge(fixture)
+        let contents = try fixture.contents(0)
+        #expect(contents["d/inside"] == "in A's folder")
+        #expect(Array(conflictCopies(contents).values) == ["B's file"])
+    }
+
+    @Test func emptyFoldersSyncAndTheirDeletionToo() async throws {
+        let fixture = try await start([:])
+        try fixture.makeDirectory(0, "empty/deeper")
+        _ = try await converge(fixture)
+        #expect(try fixture.contents(1) == ["empty": "/", "empty/deeper": "/"])
+        try fixture.remove(1, "empty")
+        _ = try await converge(fixture)
+        #expect(try fixture.contents(0) == [:])
+    }
+
+    @Test func symlinksAreSyncedNotFollowed() async throws {
+        let fixture = try await start(["a": "a"])
+        try fixture.symlink(0, "link", "/etc/passwd")
+        try fixture.symlink(0, "out", "..")
+        _ = try await converge(fixture)
+        #expect(try fixture.contents(1) == ["a": "a", "link": "->/etc/passwd", "out": "->.."])
+        // A change below a symlinked folder would land outside: the symlink is replaced, never written through.
+        try fixture.remove(1, "out")
+        try fixture.makeDirectory(1, "out")
+        try fixture.write(1, "out/x", "inside")
+        _ = try await converge(fixture)
+        #expect(try fixture.contents(0)["out/x"] == "inside")
+        #expect(!FileManager.default.fileExists(atPath: fixture.directory.appending("x")))
+    }
+
+    @Test func modeOnlyChangeTravels() async throws {
+        let fixture = try await start(["run.sh": "echo"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.folder(0) + "/run.sh")
+        _ = try await converge(fixture)
+        let mode = try FileManager.default.attributesOfItem(atPath: fixture.folder(1) + "/run.sh")[.posixPermissions] as? Int
+        #expect(mode == 0o755)
+    }
+
+    @Test func noChangeSyncWritesNothing() async throws {
+        let fixture = try await start(["a": "a", "d/b": "b"])
+        try await fixture.sync(0)
+        let before = try await fixture.repository.snapshots().count
+        let result = try await fixture.sync(0)
+        #expect(result.unchanged)
+        #expect(try await fixture.repository.snapshots().count == before)
+    }
+
+    @Test func dryRunChangesNothing() async throws {
+        let fixture = try await start(["a": "a"])
+        try fixture.write(0, "a", "changed")
+        try fixture.write(1, "b", "new")
+        let before = try await fixture.repository.snapshots().count
+        let result = try await fixture.sync(1, dryRun: true)
+        #expect(result.plan.sent == [SyncPath("b")])
+        #expect(try await fixture.repository.snapshots().count == before)
+        #expect(try fixture.contents(1) == ["a": "a", "b": "new"])
+    }
+
+    @Test func pullLeavesLocalEditsAlone() async throws {
+        let fixture = try await start(["a": "a", "b": "b"])
+        try fixture.write(0, "a", "A's edit")
+        try await fixture.sync(0)
+        try fixture.write(1, "b", "B's edit")
+        let result = try await fixture.sync(1, .pull)
+        #expect(result.plan.leftAlone == [SyncPath("b")])
+        #expect(!result.wroteHead)
+        #expect(try fixture.contents(1) == ["a": "A's edit", "b": "B's edit"])
+        // A later read-write sync sends B's edit.
+        _ = try await converge(fixture)
+        #expect(try fixture.contents(0) == ["a": "A's edit", "b": "B's edit"])
+    }
+
+    @Test func pullThenConflictingEditIsStillAConflict() async throws {
+        let fixture = try await start(["a": "a"])
+        try fixture.write(0, "a", "A's edit")
+        try await fixture.sync(0)
+        try fixture.write(1, "a", "B's edit")
+        try await fixture.sync(1, .pull)
+        let result = try await fixture.sync(1)
+        #expect(result.plan.conflicts.count == 1)
+        let values = Set(try fixture.contents(1).values)
+        #expect(values == ["A's edit", "B's edit"])
+    }
+
+    @Test func pullReplaceSavesLocalEditsFirst() async throws {
+        let fixture = try await start(["a": "a"])
+        try fixture.write(1, "a", "B's edit")
+        try fixture.write(1, "n", "B's new file")
+        let result = try await fixture.sync(1, .replace)
+        #expect(result.localSnapshotID != nil)
+        #expect(try fixture.contents(1) == ["a": "a"])
+        let history = try await fixture.historyTexts()
+        #expect(history.contains("B's edit") && history.contains("B's new file"))
+    }
+
+    @Test func preferRemoteKeepsTheLosingVersionInHistory() async throws {
+        let fixture = try await start(["a": "a"])
+        try fixture.write(0, "a", "A's edit")
+        try await fixture.sync(0)
+        try fixture.write(1, "a", "B's edit")
+        let result = try await fixture.sync(1, .prefer(.remote))
+        #expect(result.plan.conflicts.count == 1)
+        #expect(try fixture.contents(1) == ["a": "A's edit"])
+        #expect(try await fixture.historyTexts().contains("B's edit"))
+    }
+
+    @Test func pushMakesTheHeadTheFolder() async throws {
+        let fixture = try await start(["a": "a", "b": "b"])
+        try fixture.write(0, "a", "A's edit")
+        try await fixture.sync(0)
+        try fixture.remove(1, "b")
+        try await fixture.sync(1, .push)
+        #expect(try fixture.contents(1) == ["a": "a"])
+        try await fixture.sync(0)
+        #expect(try fixture.contents(0) == ["a": "a"])
+    }
+
+    @Test func lostBaseKeepsBothVersions() async throws {
+        let fixture = try await start(["a": "a", "b": "b"])
+        try fixture.write(0, "a", "A's edit")
+        try await fixture.sync(0)
+        try fixture.write(1, "a", "B's edit")
+        try fixture.remove(1, "b")
+        // Host 1 reinstalled under a new name: no base.
+        var options = SyncOptions(name: fixture.set, directory: fixture.folder(1))
+        options.host = "reinstalled"
+        let result = try await Sync(repository: fixture.repository, options: options).run()
+        #expect(result.plan.conflicts.count == 1)
+        let contents = try fixture.contents(1)
+        #expect(contents["b"] == "b")
+        #expect(Set(contents.values) == ["A's edit", "B's edit", "b"])
+    }
+
+    @Test func protectedSnapshotsAreHeadsAndBases() async throws {
+        let fixture = try await start(["a": "a"])
+        let snapshots = try await fixture.repository.snapshots()
+        let protected = SyncSetState.protectedSnapshots(snapshots)
+        let state0 = SyncSetState(fixture.set, snapshots: snapshots, host: "host0")
+        let state1 = SyncSetState(fixture.set, snapshots: snapshots, host: "host1")
+        let expected = Set([state0.head?.id, state0.base?.id, state1.base?.id].compactMap { $0 })
+        #expect(protected == expected)
+        #expect(protected.count == 3)
+    }
+
+    @Test func syncSnapshotsRestoreAndOlderReadersIgnoreTheField() async throws {
+        let fixture = try await start(["a": "a"])
+        let (_, manifest) = try #require(try await fixture.repository.snapshots().last)
+        #expect(manifest.sync?.set == fixture.set)
+        // Without the `sync` object (an older reader's view), the manifest still decodes.
+        var plain = manifest
+        plain.sync = nil
+        let decoded = try SnapshotManifest(decoding: manifest.encoded(), what: "test")
+        #expect(decoded == manifest)
+        #expect(try SnapshotManifest(decoding: plain.encoded(), what: "test").sync == nil)
+        let text = String(decoding: manifest.encoded(), as: UTF8.self)
+        #expect(text.contains("\"sync\""))
+        // An unknown role from a newer vault reads as `local`.
+        let newer = text.replacingOccurrences(of: "\"role\":\"base\"", with: "\"role\":\"mirror\"")
+            .replacingOccurrences(of: "\"role\":\"head\"", with: "\"role\":\"mirror\"")
+        #expect(try SnapshotManifest(decoding: Array(newer.utf8), what: "test").sync?.role == .local)
+    }
+}
+
+@Suite("Sync: applying changes safely")
+struct SyncApplyTests {
+    @Test func fileChangedBetweenScanAndApplyIsNeverOverwritten() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(0, "a", "v0")
+        try await fixture.sync(0)
+        try await fixture.sync(1)
+        try fixture.write(0, "a", "A's edit")
+        try await fixture.sync(0)
+        // Host 1 plans against its scan, then the file changes before the apply.
+        let planned = try await fixture.sync(1, dryRun: true)
+        #expect(planned.plan.received == [SyncPath("a")])
+        let index = try await fixture.repository.loadIndex().chunks
+        try fixture.write(1, "a", "B's late edit")
+        var applier = SyncApplier(root: FilePath(fixture.folder(1)), repository: fixture.repository, index: index, interrupt: InterruptFlag())
+        let skipped = try await applier.apply(planned.plan.actions)
+        #expect(skipped.map(\.path) == [SyncPath("a")])
+        #expect(try fixture.contents(1) == ["a": "B's late edit"])
+    }
+
+    @Test func failedApplyIsRetriedNextTime() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(0, "a", "v0")
+        try await fixture.sync(0)
+        try await fixture.sync(1)
+        try fixture.write(0, "a", "A's edit")
+        try await fixture.sync(0)
+        // Make host 1's apply fail for `a`: a directory where the file's temporary file would go is not enough,
+        // so make the folder read-only for the duration of the apply.
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: fixture.folder(1))
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.folder(1)) }
+        guard getuid() != 0 else { return }  // root writes anyway
+        let result = try await fixture.sync(1)
+        #expect(result.skipped.map(\.path) == [SyncPath("a")])
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.folder(1))
+        let next = try await fixture.sync(1)
+        #expect(next.plan.conflicts.isEmpty)
+        #expect(try fixture.contents(1) == ["a": "A's edit"])
+    }
+
+    @Test func temporaryFilesOfAnInterruptedSyncAreNotSynced() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(0, ".vault-sync-0011223344556677.tmp", "half written")
+        try fixture.write(0, "a", "a")
+        let result = try await fixture.sync(0)
+        #expect(result.plan.sent == [SyncPath("a")])
+    }
+}
+
+@Suite("Sync: no lost update")
+struct SyncPropertyTests {
+    /// Seeds run in `swift test`; `VAULT_SYNC_SEEDS=N` runs N seeds, `VAULT_SYNC_OPERATIONS=M` M operations each.
+    static var seeds: [UInt64] {
+        let count = ProcessInfo.processInfo.environment["VAULT_SYNC_SEEDS"].flatMap { Int($0) } ?? 3
+        return (0..<UInt64(max(1, count))).map { 0x5EED + $0 }
+    }
+
+    static var operations: Int {
+        ProcessInfo.processInfo.environment["VAULT_SYNC_OPERATIONS"].flatMap { Int($0) } ?? 60
+    }
+
+    @Test(arguments: seeds)
+    func threeReplicasConvergeAndLoseNothing(seed: UInt64) async throws {
+        var random = SplitMix64(seed: seed)
+        let fixture = try await SyncFixture(replicas: 3)
+        var version = 0
+        var versionsAtSyncPoints: Set<String> = []
+        let names = ["a", "b", "c", "d/e", "d/f", "g/h/i"]
+        func newText() -> String {
+            version += 1
+            // Every version has its own length, so a same-size edit within one clock tick cannot hide.
+            return "v\(version):" + String(repeating: ".", count: version)
+        }
+        for _ in 0..<Self.operations {
+            let replica = Int(random.next() % 3)
+            let name = names[Int(random.next() % UInt64(names.count))]
+            let path = fixture.folder(replica) + "/" + name
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            switch random.next() % 7 {
+            case 0, 1:  // create or edit
+                if isDirectory.boolValue { continue }
+                if !exists, (try? fixture.write(replica, name, newText())) == nil { continue }
+                if exists { try fixture.write(replica, name, newText()) }
+            case 2:  // delete
+                if exists { try fixture.remove(replica, name) }
+            case 3:  // rename
+                let other = names[Int(random.next() % UInt64(names.count))]
+                let otherPath = fixture.folder(replica) + "/" + other
+                if exists, !isDirectory.boolValue, !FileManager.default.fileExists(atPath: otherPath), !other.hasPrefix(name + "/") {
+                    try? FileManager.default.createDirectory(
+                        atPath: (otherPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    try? fixture.move(replica, name, other)
+                }
+            case 4:  // mkdir
+                try? fixture.makeDirectory(replica, "m\(random.next() % 3)")
+            default:  // sync
+                for text in try fixture.contents(replica).values where text != "/" && !text.hasPrefix("->") {
+                    versionsAtSyncPoints.insert(text)
+                }
+                try await fixture.sync(replica)
+            }
+        }
+        for replica in [0, 1, 2] {
+            for text in try fixture.contents(replica).values where text != "/" {
+                versionsAtSyncPoints.insert(text)
+            }
+        }
+        for _ in 0..<2 {
+            for replica in [0, 1, 2] { try await fixture.sync(replica) }
+        }
+        let final = try fixture.contents(0)
+        #expect(try fixture.contents(1) == final, "seed \(seed)")
+        #expect(try fixture.contents(2) == final, "seed \(seed)")
+        let present = Set(final.values)
+        let history = try await fixture.historyTexts()
+        let lost = versionsAtSyncPoints.filter { !present.contains($0) && !history.contains($0) }
+        #expect(lost.isEmpty, "seed \(seed): lost \(lost.sorted())")
+        // Nothing in the final round is left for a next sync.
+        for replica in [0, 1, 2] {
+            #expect(try await fixture.sync(replica).unchanged, "seed \(seed), replica \(replica)")
+        }
+    }
+}
