@@ -373,3 +373,57 @@ struct SyncPropertyTests {
         }
     }
 }
+
+@Suite("Sync: a crash during the apply")
+struct SyncCrashTests {
+    /// Host 1's sync stops after every possible number of apply actions
+    /// (the head written, the base not); the next sync converges and loses nothing.
+    @Test func crashAtEveryApplyStepConverges() async throws {
+        var steps = 0
+        var stopAt = 0
+        repeat {
+            let fixture = try await SyncFixture()
+            for (path, text) in ["a": "a", "b": "b", "c.txt": "c", "d/e": "e", "gone/x": "x"] { try fixture.write(0, path, text) }
+            try await fixture.sync(0)
+            try await fixture.sync(1)
+            try fixture.write(0, "a", "A's a")
+            try fixture.remove(0, "b")
+            try fixture.write(0, "c.txt", "A's c")
+            try fixture.write(0, "n/m/new", "A's new")
+            try fixture.remove(0, "gone")
+            try await fixture.sync(0)
+            try fixture.write(1, "c.txt", "B's c, longer")
+            try fixture.write(1, "d/e", "B's e")
+
+            var options = SyncOptions(name: fixture.set, directory: fixture.folder(1))
+            options.host = "host1"
+            var crashing = Sync(repository: fixture.repository, options: options)
+            steps = try await crashing.run(dryRunPlanOnly: true)
+            crashing.stopAfterActions = stopAt
+            await #expect(throws: OperationError.self) { _ = try await crashing.run() }
+
+            try await fixture.sync(1)
+            try await fixture.sync(0)
+            try await fixture.sync(1)
+            let final = try fixture.contents(0)
+            #expect(try fixture.contents(1) == final, "stopped after \(stopAt)")
+            let values = Set(final.values)
+            for text in ["A's a", "A's c", "A's new", "B's c, longer", "B's e"] {
+                #expect(values.contains(text), "stopped after \(stopAt): '\(text)' missing from \(final)")
+            }
+            #expect(final["b"] == nil && final["gone/x"] == nil, "stopped after \(stopAt)")
+            #expect(!final.keys.contains { $0.contains(".vault-sync-") })
+            stopAt += 1
+        } while stopAt <= steps
+        #expect(steps >= 6)
+    }
+}
+
+extension Sync {
+    /// The number of apply actions a sync would take now (a dry run).
+    func run(dryRunPlanOnly: Bool) async throws -> Int {
+        var dry = self
+        dry.options.dryRun = true
+        return try await dry.run().plan.actions.count
+    }
+}

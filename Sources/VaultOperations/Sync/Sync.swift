@@ -25,6 +25,8 @@ package struct Sync {
     package var options: SyncOptions
     /// Raised by Ctrl-C or SIGTERM.
     package var interrupt: InterruptFlag
+    /// Tests only: stop as a crash would after this many apply actions, before the base is recorded.
+    var stopAfterActions: Int?
 
     /// Creates a sync operation.
     package init(repository: Repository, options: SyncOptions, interrupt: InterruptFlag = InterruptFlag()) {
@@ -130,7 +132,10 @@ package struct Sync {
 
         // 4. Apply.
         var applier = SyncApplier(root: FilePath(bytes: folder), repository: repository, index: index, interrupt: interrupt)
-        let skipped = try await applier.apply(plan.actions)
+        let skipped = try await applier.apply(stopAfterActions.map { Array(plan.actions.prefix($0)) } ?? plan.actions)
+        if stopAfterActions != nil {
+            throw OperationError(.interrupted, "stopped during the apply (test)")
+        }
         try await lock.refreshIfDue()
 
         // 5. The new base: the folder as it now is.
