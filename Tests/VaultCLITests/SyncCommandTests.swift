@@ -102,7 +102,7 @@ struct SyncCommandTests {
             try setup.write(setup.b, workEdit, "work's file \(point)")
             try setup.write(setup.b, "f\(point)/file\(point)", "work's edit \(point)")
             let process = try vault.start(["sync", "-r", setup.repo, "--name", "docs", "--host", "work", setup.b])
-            usleep(useconds_t(40_000 + point * 40_000))
+            usleep(useconds_t(50_000 + point * 90_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let next = try setup.sync(vault, setup.b, host: "work")

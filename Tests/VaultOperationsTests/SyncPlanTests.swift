@@ -202,5 +202,12 @@ struct SyncPlanTests {
         #expect(String(decoding: namer.name(for: Array("a".utf8)) { $0 == taken }, as: UTF8.self) == "a (conflict hostA \(stamp) 2)")
         #expect(ConflictName(host: "a/b", time: .now()).host == "a_b")
         #expect(stamp.count == "2026-11-18 120000".count)
+        // A long name is shortened to 255 bytes, on a character boundary, keeping the tag.
+        let long = Array(String(repeating: "é", count: 200).utf8) + Array(".txt".utf8)
+        let shortened = namer.name(for: long) { _ in false }
+        #expect(shortened.count <= 255)
+        #expect(String(validating: shortened, as: UTF8.self)?.hasSuffix("(conflict hostA \(stamp)).txt") == true)
+        let longHost = ConflictName(host: String(repeating: "h", count: 300), time: .now())
+        #expect(longHost.name(for: Array("a.txt".utf8)) { _ in false }.count <= 255)
     }
 }

@@ -427,3 +427,22 @@ extension Sync {
         return try await dry.run().plan.actions.count
     }
 }
+
+@Suite("Sync: finding the head")
+struct SyncHeadTests {
+    @Test func headIsTheTipOfTheChainEvenWhenItsClockIsBehind() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(0, "a", "a")
+        try await fixture.sync(0)
+        // A head written later by a host whose clock is an hour behind.
+        let snapshots = try await fixture.repository.snapshots()
+        let first = try #require(SyncSetState(fixture.set, snapshots: snapshots, host: "host0").head)
+        var behind = first.manifest
+        behind.time = Timestamp(nanoseconds: first.manifest.time.nanoseconds - 3_600_000_000_000)
+        behind.sync?.merged = [first.id]
+        behind.host = "host1"
+        let behindID = try await fixture.repository.saveSnapshot(behind)
+        let state = SyncSetState(fixture.set, snapshots: try await fixture.repository.snapshots(), host: "host0")
+        #expect(state.head?.id == behindID)
+    }
+}

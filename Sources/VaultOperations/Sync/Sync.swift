@@ -191,14 +191,18 @@ package struct Sync {
 
 /// A sync set's head and one host's base, found among the snapshots.
 package struct SyncSetState: Sendable {
-    /// The newest head of the set.
+    /// The set's head: the head no other head merged (the newest such, should there be several).
     package var head: (id: Digest256, manifest: SnapshotManifest)?
     /// The host's newest base.
     package var base: (id: Digest256, manifest: SnapshotManifest)?
 
     /// Finds them in `snapshots` (oldest first).
     package init(_ set: String, snapshots: [(id: Digest256, manifest: SnapshotManifest)], host: String) {
-        head = snapshots.last { $0.manifest.sync?.set == set && $0.manifest.sync?.role == .head }
+        // The head is the tip of the chain of heads (each merges the one before), so a host
+        // whose clock is behind cannot hide a newer head behind an older time.
+        let heads = snapshots.filter { $0.manifest.sync?.set == set && $0.manifest.sync?.role == .head }
+        let superseded = Set(heads.flatMap { $0.manifest.sync?.merged ?? [] })
+        head = heads.last { !superseded.contains($0.id) } ?? heads.last
         base = snapshots.last { $0.manifest.sync?.set == set && $0.manifest.sync?.role == .base && $0.manifest.host == host }
     }
 
