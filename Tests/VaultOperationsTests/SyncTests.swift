@@ -446,3 +446,28 @@ struct SyncHeadTests {
         #expect(state.head?.id == behindID)
     }
 }
+
+@Suite("Sync: refusals")
+struct SyncRefusalTests {
+    @Test func pullFromASetThatDoesNotExistIsAnError() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(0, "a", "a")
+        for mode in [SyncMode.pull, .replace] {
+            await #expect(throws: OperationError.self) { try await fixture.sync(0, mode) }
+        }
+        #expect(try await fixture.repository.snapshots().isEmpty)
+        #expect(try fixture.contents(0) == ["a": "a"])
+    }
+
+    @Test func badSetNamesAndFoldersAreRefused() async throws {
+        let fixture = try await SyncFixture()
+        var options = SyncOptions(name: "", directory: fixture.folder(0))
+        await #expect(throws: OperationError.self) { _ = try await Sync(repository: fixture.repository, options: options).run() }
+        options.name = "docs"
+        options.directory = fixture.directory.appending("missing")
+        await #expect(throws: OperationError.self) { _ = try await Sync(repository: fixture.repository, options: options).run() }
+        try fixture.write(0, "file", "x")
+        options.directory = fixture.folder(0) + "/file"
+        await #expect(throws: OperationError.self) { _ = try await Sync(repository: fixture.repository, options: options).run() }
+    }
+}

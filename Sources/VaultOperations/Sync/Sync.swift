@@ -71,6 +71,9 @@ package struct Sync {
     private func run(folder: [UInt8], status: FileStatus, lock: inout RepositoryLock) async throws -> SyncResult {
         let started = Timestamp.now()
         let state = SyncSetState(options.name, snapshots: try await repository.snapshots(), host: options.host)
+        if state.head == nil, options.mode == .pull || options.mode == .replace {
+            throw OperationError(.snapshotNotFound, "no sync set '\(options.name)' in the repository to pull from")
+        }
         var index = try await repository.loadIndex().chunks
         let baseRoot: Tree? = if let base = state.base { try? await repository.loadTree(base.manifest.tree, index: index) } else { nil }
 
