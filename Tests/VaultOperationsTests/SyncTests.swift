@@ -4,6 +4,7 @@ import VaultCodecs
 @testable import VaultOperations
 import VaultPOSIX
 import VaultRepository
+import VaultStorage
 import VaultTestSupport
 
 private func conflictCopies(_ contents: [String: String]) -> [String: String] {
@@ -469,5 +470,30 @@ struct SyncRefusalTests {
         try fixture.write(0, "file", "x")
         options.directory = fixture.folder(0) + "/file"
         await #expect(throws: OperationError.self) { _ = try await Sync(repository: fixture.repository, options: options).run() }
+    }
+}
+
+@Suite("Sync: a damaged repository")
+struct SyncDamageTests {
+    @Test func missingPackStopsTheSyncAndLeavesTheFolderAsItWas() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(0, "a", "v0")
+        try fixture.write(0, "b", "b")
+        try await fixture.sync(0)
+        try await fixture.sync(1)
+        try fixture.write(0, "a", "A's edit, stored in a pack that will be lost")
+        try await fixture.sync(0)
+        let snapshots = try await fixture.repository.snapshots()
+        let head = try #require(SyncSetState(fixture.set, snapshots: snapshots, host: "host0").head)
+        let index = try await fixture.repository.loadIndex().chunks
+        let listing = try await SyncTrees.listing(of: head.manifest.tree, repository: fixture.repository, index: index)
+        let blob = try #require(listing[SyncPath("a")]?.content.first)
+        let pack = try #require(index.location(of: blob)).pack
+        try await fixture.repository.storage.delete(try ObjectName(kind: .data, name: pack.hex))
+
+        await #expect(throws: RepositoryError.self) { try await fixture.sync(1) }
+        #expect(try fixture.contents(1) == ["a": "v0", "b": "b"])
+        // The lock was released: a later sync runs (and fails the same way until the pack is back).
+        await #expect(throws: RepositoryError.self) { try await fixture.sync(1) }
     }
 }
