@@ -29,17 +29,23 @@ package struct SyncRecord: Sendable, Codable, Hashable {
     /// (changed while the sync ran, or left alone by `--pull`); the next
     /// sync treats them as having no base, so both versions are kept.
     package var unsettled: [String]
+    /// For a base: relative paths the folder did not take from the head
+    /// (changed meanwhile, not writable, unreadable, or left alone by
+    /// `--pull`); the base keeps their previous version, so the next sync
+    /// merges them again instead of finding nothing to do.
+    package var pending: [String]
 
     /// Creates a sync record.
-    package init(set: String, role: Role, merged: [Digest256] = [], head: Digest256? = nil, unsettled: [String] = []) {
+    package init(set: String, role: Role, merged: [Digest256] = [], head: Digest256? = nil, unsettled: [String] = [], pending: [String] = []) {
         self.set = set
         self.role = role
         self.merged = merged
         self.head = head
         self.unsettled = unsettled
+        self.pending = pending
     }
 
-    private enum CodingKeys: String, CodingKey { case set, role, merged, head, unsettled }
+    private enum CodingKeys: String, CodingKey { case set, role, merged, head, unsettled, pending }
 
     /// Decodes a record; absent lists are empty, an unknown role is `local`.
     package init(from decoder: any Decoder) throws {
@@ -50,5 +56,6 @@ package struct SyncRecord: Sendable, Codable, Hashable {
         merged = try container.decodeIfPresent([Digest256].self, forKey: .merged) ?? []
         head = try container.decodeIfPresent(Digest256.self, forKey: .head)
         unsettled = try container.decodeIfPresent([String].self, forKey: .unsettled) ?? []
+        pending = try container.decodeIfPresent([String].self, forKey: .pending) ?? []
     }
 }

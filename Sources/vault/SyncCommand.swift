@@ -13,7 +13,8 @@ struct SyncCommand: AsyncParsableCommand {
             last matched). Changes on one side since the base win; changes on both sides to the same path are a \
             conflict: the repository's version keeps the name and the local one is kept beside it as \
             'NAME (conflict HOST YYYY-MM-DD HHMMSS).EXT'. Every state is a snapshot: 'vault restore' brings any \
-            back. Exit code 6 means conflicts were found (and kept).
+            back. Exit code 6 means conflicts were found (and kept); 3 that some entries could not be read \
+            (they are left as the last sync saw them).
             """
     )
 
@@ -81,6 +82,9 @@ struct SyncCommand: AsyncParsableCommand {
         }
         if !result.plan.conflicts.isEmpty {
             throw ExitCode(Self.conflictsExitCode)
+        }
+        if result.warnings.contains(where: { $0.kind == .unreadable }) {
+            throw ExitCode(.incomplete)
         }
     }
 }

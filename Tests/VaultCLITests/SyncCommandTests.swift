@@ -119,4 +119,39 @@ struct SyncCommandTests {
             #expect(values.contains("v\(point + 1) \(point) from home"), "point \(point)")
         }
     }
+
+    @Test("as a user without rights: an unreadable folder is no deletion, an unwritable one is retried")
+    func permissions() throws {
+        let setup = try Setup(vault)
+        #expect(chmod(setup.directory.path, 0o755) == 0)
+        try setup.write(setup.a, "private/secret", "s")
+        try setup.write(setup.a, "a", "a")
+        try shell("chown -R 65534:65534 '\(setup.repo)' '\(setup.a)' '\(setup.b)'")
+        let nobody = vault.asUser(65534)
+        #expect(try setup.sync(nobody, setup.a, host: "home").status == 0)
+        #expect(try setup.sync(nobody, setup.b, host: "work").status == 0)
+        #expect(try setup.files(setup.b) == ["a": "a", "private/secret": "s"])
+
+        // Unreadable on work: exit 3, and home keeps the folder's files.
+        try shell("chown 0:0 '\(setup.b)/private' && chmod 700 '\(setup.b)/private'")
+        let unreadable = try setup.sync(nobody, setup.b, host: "work")
+        #expect(unreadable.status == 3, "\(unreadable.standardError)")
+        #expect(unreadable.standardError.contains("private"))
+        #expect(try setup.sync(nobody, setup.a, host: "home").status == 0)
+        #expect(try setup.files(setup.a) == ["a": "a", "private/secret": "s"])
+        try shell("chown -R 65534:65534 '\(setup.b)/private'")
+
+        // Unwritable on work: the change is reported, and applied by the next sync once writable.
+        try setup.write(setup.a, "a", "home's edit")
+        #expect(try setup.sync(nobody, setup.a, host: "home").status == 0)
+        try shell("chown 0:0 '\(setup.b)' && chmod 755 '\(setup.b)'")
+        let unwritable = try setup.sync(nobody, setup.b, host: "work")
+        #expect(unwritable.standardOutput.contains("not changed a"), "\(unwritable.standardOutput)")
+        #expect(try setup.files(setup.b)["a"] == "a")
+        try shell("chown 65534:65534 '\(setup.b)'")
+        let retried = try setup.sync(nobody, setup.b, host: "work")
+        #expect(retried.status == 0, "\(retried.standardOutput)")
+        let finalFiles = try setup.files(setup.b)
+        #expect(finalFiles == ["a": "home's edit", "private/secret": "s"], "\(finalFiles) \(unwritable.standardOutput) \(retried.standardOutput)")
+    }
 }

@@ -497,3 +497,28 @@ struct SyncDamageTests {
         await #expect(throws: RepositoryError.self) { try await fixture.sync(1) }
     }
 }
+
+@Suite("Sync: unreadable entries")
+struct SyncUnreadableTests {
+    @Test func unreadableFolderIsNotADeletion() async throws {
+        guard getuid() != 0 else { return }  // root reads anything
+        let fixture = try await SyncFixture()
+        try fixture.write(0, "private/secret", "s")
+        try fixture.write(0, "private/other", "o")
+        try fixture.write(0, "a", "a")
+        try await fixture.sync(0)
+        try await fixture.sync(1)
+        let privateFolder = fixture.folder(1) + "/private"
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: privateFolder)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: privateFolder) }
+        let result = try await fixture.sync(1)
+        #expect(!result.warnings.isEmpty)
+        #expect(result.plan.sentDeletions.isEmpty)
+        try await fixture.sync(0)
+        #expect(try fixture.contents(0) == ["a": "a", "private": "/", "private/secret": "s", "private/other": "o"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: privateFolder)
+        let readable = try await fixture.sync(1)
+        #expect(readable.plan.conflicts.isEmpty && readable.plan.sentDeletions.isEmpty)
+        #expect(try fixture.contents(1) == fixture.contents(0))
+    }
+}

@@ -84,7 +84,7 @@ package struct Sync {
         )
         index = scan.index
         if let base = state.base, base.manifest.tree == scan.root, base.manifest.sync?.head == state.head?.id,
-           base.manifest.sync?.unsettled.isEmpty ?? false {
+           base.manifest.sync?.unsettled.isEmpty ?? false, base.manifest.sync?.pending.isEmpty ?? false {
             let empty = SyncPlanner(base: [:], local: [:], head: [:], mode: options.mode, conflictName: ConflictName(host: options.host, time: started)).plan()
             return SyncResult(plan: empty, headID: state.head?.id, wroteHead: false, baseID: nil, localSnapshotID: nil, skipped: [], warnings: scan.warnings, unchanged: true)
         }
@@ -105,7 +105,8 @@ package struct Sync {
         // An entry the scan could not read is not a deletion: it stands as the base had it, and stays unsettled.
         for warning in scan.warnings where warning.kind == .unreadable {
             guard let path = Self.relativePath(Array(warning.path.utf8), in: folder) else { continue }
-            local[path] = base?[path]
+            // An unreadable folder lists as empty: what was below it is not deleted either.
+            Self.replaceSubtree(at: path, in: &local, from: base)
             unsettled.insert(path)
         }
         let plan = SyncPlanner(
@@ -156,14 +157,14 @@ package struct Sync {
         var newBaseRoot = scan.root
         if !keepOld.isEmpty {
             var listing = try await SyncTrees.listing(of: scan.root, repository: repository, index: index)
-            for path in keepOld { listing[path] = base?[path] }
+            for path in keepOld.sorted() { Self.replaceSubtree(at: path, in: &listing, from: base) }
             listing = listing.filter { path, _ in path.ancestors.allSatisfy { listing[$0]?.type == .directory } }
             var writer = RepositoryWriter(repository: repository, index: index)
             newBaseRoot = try await SyncTrees.store(listing, writer: &writer)
             try await writer.flush()
         }
         let baseID = try await save(
-            tree: newBaseRoot, role: .base, head: headID, unsettled: plan.unsettled.map(\.description),
+            tree: newBaseRoot, role: .base, head: headID, unsettled: plan.unsettled.map(\.description), pending: keepOld.sorted().map(\.description),
             summary: scan.summary, started: started, folder: folder
         )
         return SyncResult(
@@ -174,14 +175,23 @@ package struct Sync {
 
     private func save(
         tree: Digest256, role: SyncRecord.Role, merged: [Digest256] = [], head: Digest256? = nil, unsettled: [String] = [],
-        summary: SnapshotSummary, started: Timestamp, folder: [UInt8]
+        pending: [String] = [], summary: SnapshotSummary, started: Timestamp, folder: [UInt8]
     ) async throws -> Digest256 {
         var manifest = SnapshotManifest(
             time: started, host: options.host, user: HostIdentity.userName, paths: [String(decoding: folder, as: UTF8.self)],
             tags: [], kind: .full, parent: nil, base: nil, tree: tree, incomplete: false, summary: summary, program: Backup.program
         )
-        manifest.sync = SyncRecord(set: options.name, role: role, merged: merged, head: head, unsettled: unsettled)
+        manifest.sync = SyncRecord(set: options.name, role: role, merged: merged, head: head, unsettled: unsettled, pending: pending)
         return try await repository.saveSnapshot(manifest)
+    }
+
+    /// Makes `listing` hold what `source` has at `path` and below it.
+    static func replaceSubtree(at path: SyncPath, in listing: inout SyncListing, from source: SyncListing?) {
+        let prefix = path.bytes + [UInt8(ascii: "/")]
+        listing = listing.filter { key, _ in key != path && !key.bytes.starts(with: prefix) }
+        for (key, node) in source ?? [:] where key == path || key.bytes.starts(with: prefix) {
+            listing[key] = node
+        }
     }
 
     /// `path` relative to `folder`, or `nil` when it is not below it.
