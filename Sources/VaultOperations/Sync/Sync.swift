@@ -136,11 +136,18 @@ package struct Sync {
 
         // 4. Apply.
         var applier = SyncApplier(root: FilePath(bytes: folder), repository: repository, index: index, interrupt: interrupt)
-        let skipped = try await applier.apply(stopAfterActions.map { Array(plan.actions.prefix($0)) } ?? plan.actions)
+        let actions = stopAfterActions.map { Array(plan.actions.prefix($0)) } ?? plan.actions
+        var start = 0
+        while start < actions.count {
+            let end = min(start + 256, actions.count)
+            try await applier.applyPart(actions[start..<end])
+            try await lock.refreshIfDue()
+            start = end
+        }
         if stopAfterActions != nil {
             throw OperationError(.interrupted, "stopped during the apply (test)")
         }
-        try await lock.refreshIfDue()
+        let skipped = applier.finish()
 
         // 5. The new base: the folder as it now is.
         let rescanParent = try? await repository.loadTree(scan.root, index: index)

@@ -44,8 +44,14 @@ struct SyncApplier {
         self.interrupt = interrupt
     }
 
-    /// Carries out the actions in order; returns what was left undone.
+    /// Carries out the actions in order, all at once; returns what was left undone.
     mutating func apply(_ actions: [SyncAction]) async throws -> [SyncSkip] {
+        try await applyPart(actions)
+        return finish()
+    }
+
+    /// Carries out some of the actions in order (call ``finish()`` after the last part).
+    mutating func applyPart(_ actions: some Collection<SyncAction>) async throws {
         for action in actions {
             try interrupt.check()
             do {
@@ -54,6 +60,12 @@ struct SyncApplier {
                 skip(action.path, "\(error)")
             }
         }
+    }
+
+    /// Sets the directories' final permission bits (deepest first, so a
+    /// read-only directory is made so after its entries); returns what was left undone.
+    mutating func finish() -> [SyncSkip] {
+        defer { directoryModes = [] }
         for (path, mode) in directoryModes.sorted(by: { ($0.0.depth, $0.0) > ($1.0.depth, $1.0) }) {
             do {
                 let directory = try openParent(path)
