@@ -486,7 +486,8 @@ struct SyncDamageTests {
         let snapshots = try await fixture.repository.snapshots()
         let head = try #require(SyncSetState(fixture.set, snapshots: snapshots, host: "host0").head)
         let index = try await fixture.repository.loadIndex().chunks
-        let listing = try await SyncTrees.listing(of: head.manifest.tree, repository: fixture.repository, index: index)
+        var trees: [Digest256: Tree] = [:]
+        let listing = try await SyncTrees.listing(of: head.manifest.tree, repository: fixture.repository, index: index, cache: &trees)
         let blob = try #require(listing[SyncPath("a")]?.content.first)
         let pack = try #require(index.location(of: blob)).pack
         try await fixture.repository.storage.delete(try ObjectName(kind: .data, name: pack.hex))

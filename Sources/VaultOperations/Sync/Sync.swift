@@ -90,14 +90,15 @@ package struct Sync {
         }
 
         // 2. Merge.
-        var local = try await SyncTrees.listing(of: scan.root, repository: repository, index: index)
+        var trees: [Digest256: Tree] = [:]
+        var local = try await SyncTrees.listing(of: scan.root, repository: repository, index: index, cache: &trees)
         let head: SyncListing = if let headSnapshot = state.head {
-            try await SyncTrees.listing(of: headSnapshot.manifest.tree, repository: repository, index: index)
+            try await SyncTrees.listing(of: headSnapshot.manifest.tree, repository: repository, index: index, cache: &trees)
         } else {
             [:]
         }
         let base: SyncListing? = if let baseSnapshot = state.base {
-            try await SyncTrees.listing(of: baseSnapshot.manifest.tree, repository: repository, index: index)
+            try await SyncTrees.listing(of: baseSnapshot.manifest.tree, repository: repository, index: index, cache: &trees)
         } else {
             nil
         }
@@ -149,13 +150,15 @@ package struct Sync {
         }
         let skipped = applier.finish()
 
-        // 5. The new base: the folder as it now is.
-        let rescanParent = try? await repository.loadTree(scan.root, index: index)
-        scan = try await SyncScan.run(
-            repository: repository, index: index, folder: folder, status: status, parent: rescanParent, host: options.host,
-            lock: &lock, interrupt: interrupt
-        )
-        index = scan.index
+        // 5. The new base: the folder as it now is (as scanned, when nothing was changed in it).
+        if !actions.isEmpty {
+            let rescanParent = try? await repository.loadTree(scan.root, index: index)
+            scan = try await SyncScan.run(
+                repository: repository, index: index, folder: folder, status: status, parent: rescanParent, host: options.host,
+                lock: &lock, interrupt: interrupt
+            )
+            index = scan.index
+        }
         // Paths the folder did not take keep their old base, so the next sync merges them again.
         var keepOld = Set(plan.leftAlone).union(skipped.map(\.path))
         for warning in scan.warnings where warning.kind == .unreadable {
@@ -163,7 +166,7 @@ package struct Sync {
         }
         var newBaseRoot = scan.root
         if !keepOld.isEmpty {
-            var listing = try await SyncTrees.listing(of: scan.root, repository: repository, index: index)
+            var listing = try await SyncTrees.listing(of: scan.root, repository: repository, index: index, cache: &trees)
             for path in keepOld.sorted() { Self.replaceSubtree(at: path, in: &listing, from: base) }
             listing = listing.filter { path, _ in path.ancestors.allSatisfy { listing[$0]?.type == .directory } }
             var writer = RepositoryWriter(repository: repository, index: index)

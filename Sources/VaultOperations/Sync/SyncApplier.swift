@@ -1,3 +1,4 @@
+import Glibc
 import VaultCodecs
 import VaultPOSIX
 import VaultRepository
@@ -66,6 +67,17 @@ struct SyncApplier {
     /// read-only directory is made so after its entries); returns what was left undone.
     mutating func finish() -> [SyncSkip] {
         defer { directoryModes = [] }
+        // One `syncfs` instead of an `fsync` per file: the base is recorded
+        // only after what was written is on disk, so a power cut cannot make a
+        // half-written file look like a local edit.
+        if let directory = try? FileDescriptor.open(root, .readOnly, options: [.directory]) {
+            if let syncFileSystem = Self.syncFileSystem {
+                _ = syncFileSystem(directory.rawValue)
+            } else {
+                Glibc.sync()
+            }
+            try? directory.close()
+        }
         for (path, mode) in directoryModes.sorted(by: { ($0.0.depth, $0.0) > ($1.0.depth, $1.0) }) {
             do {
                 let directory = try openParent(path)
@@ -164,7 +176,6 @@ struct SyncApplier {
                 try file.setPermissions(node.mode & 0o7777)
                 let time = Self.fileTime(node.mtime)
                 try file.setTimes(access: time, modification: time)
-                try file.sync()
                 try file.close()
             } catch {
                 try? file.close()
@@ -230,6 +241,14 @@ struct SyncApplier {
         case .blockDevice: return status.type == .blockDevice && status.specialDevice == expected.rdev
         }
     }
+
+    private typealias SyncFS = @convention(c) (Int32) -> Int32
+
+    /// The C library's `syncfs`, looked up at run time because the Glibc module does not declare it.
+    private static let syncFileSystem: SyncFS? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: SyncFS.self)
+    }()
 
     static func fileTime(_ time: Timestamp) -> FileTime {
         let (seconds, remainder) = time.nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)

@@ -7,11 +7,22 @@ enum SyncTrees {
     ///
     /// - Throws: ``RepositoryError`` when a tree is missing or damaged, or
     ///   when the trees hold more than `limit` entries.
-    static func listing(of root: Digest256, repository: Repository, index: ChunkIndex, limit: Int = 50_000_000) async throws(RepositoryError) -> SyncListing {
+    ///
+    /// `cache` keeps the trees read: a folder's base, its scan and the head
+    /// share most of their trees, which are then read once.
+    static func listing(
+        of root: Digest256, repository: Repository, index: ChunkIndex, cache: inout [Digest256: Tree], limit: Int = 50_000_000
+    ) async throws(RepositoryError) -> SyncListing {
         var result: SyncListing = [:]
         var pending: [(SyncPath?, Digest256)] = [(nil, root)]
         while let (directory, id) = pending.popLast() {
-            let tree = try await repository.loadTree(id, index: index)
+            let tree: Tree
+            if let cached = cache[id] {
+                tree = cached
+            } else {
+                tree = try await repository.loadTree(id, index: index)
+                cache[id] = tree
+            }
             for node in tree.nodes {
                 let path = directory?.appending(node.name) ?? SyncPath(node.name)
                 result[path] = node
