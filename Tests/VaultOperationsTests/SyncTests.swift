@@ -523,3 +523,20 @@ struct SyncUnreadableTests {
         #expect(try fixture.contents(1) == fixture.contents(0))
     }
 }
+
+@Suite("Sync: beside backups")
+struct SyncBesideBackupTests {
+    @Test func aBackupOfTheSameFolderNeverTakesASyncSnapshotAsItsParent() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(0, "a", "a")
+        try await fixture.sync(0)
+        var options = BackupOptions(paths: [fixture.folder(0)])
+        options.host = "host0"
+        let result = try await Backup(repository: fixture.repository, options: options).run()
+        #expect(result.manifest.kind == .full)
+        #expect(result.manifest.parent == nil)
+        #expect(result.manifest.sync == nil)
+        // And the backup does not disturb the sync.
+        #expect(try await fixture.sync(0).unchanged)
+    }
+}

@@ -233,20 +233,16 @@ package struct SyncSetState: Sendable {
     /// head and every host's base of every set, and the heads those bases
     /// name (docs/format.md, "Sync snapshots").
     package static func protectedSnapshots(_ snapshots: [(id: Digest256, manifest: SnapshotManifest)]) -> Set<Digest256> {
-        var heads: [String: Digest256] = [:]
-        var bases: [String: (Digest256, Digest256?)] = [:]
-        for (id, manifest) in snapshots {
-            guard let sync = manifest.sync else { continue }
-            switch sync.role {
-            case .head: heads[sync.set] = id
-            case .base: bases["\(sync.set)\u{0}\(manifest.host)"] = (id, sync.head)
-            case .local: continue
+        var result: Set<Digest256> = []
+        let sets = Set(snapshots.compactMap { $0.manifest.sync?.set })
+        for set in sets {
+            let hosts = Set(snapshots.filter { $0.manifest.sync?.set == set && $0.manifest.sync?.role == .base }.map(\.manifest.host))
+            if let head = SyncSetState(set, snapshots: snapshots, host: "").head { result.insert(head.id) }
+            for host in hosts {
+                guard let base = SyncSetState(set, snapshots: snapshots, host: host).base else { continue }
+                result.insert(base.id)
+                if let head = base.manifest.sync?.head { result.insert(head) }
             }
-        }
-        var result = Set(heads.values)
-        for (base, head) in bases.values {
-            result.insert(base)
-            if let head { result.insert(head) }
         }
         return result
     }
