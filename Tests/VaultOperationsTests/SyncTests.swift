@@ -540,3 +540,28 @@ struct SyncBesideBackupTests {
         #expect(try await fixture.sync(0).unchanged)
     }
 }
+
+@Suite("Sync: large files")
+struct SyncLargeFileTests {
+    private func storedBytes(_ fixture: SyncFixture) async throws -> Int64 {
+        try await fixture.repository.list(.data).reduce(0) { $0 + $1.size }
+    }
+
+    @Test func aSmallChangeInALargeFileSendsOnlyTheChangedChunks() async throws {
+        let fixture = try await SyncFixture()
+        var bytes = pseudoRandomBytes(count: 4 << 20, seed: 15)
+        let url = URL(fileURLWithPath: fixture.folder(0) + "/large.bin")
+        try Data(bytes).write(to: url)
+        try await fixture.sync(0)
+        try await fixture.sync(1)
+        let before = try await storedBytes(fixture)
+        for offset in (2 << 20)..<((2 << 20) + 100) { bytes[offset] ^= 0xFF }
+        try Data(bytes).write(to: url)
+        try await fixture.sync(0)
+        let added = try await storedBytes(fixture) - before
+        // Chunks are 16 to 256 KiB here: one or two new chunks and a few trees, not 4 MiB.
+        #expect(added < 600 << 10, "\(added) bytes stored for a 100-byte change")
+        try await fixture.sync(1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.folder(1) + "/large.bin")) == Data(bytes))
+    }
+}
