@@ -117,6 +117,8 @@ struct SyncCommandTests {
                 #expect(a["f\(index % 10)/file\(index)"] == "v\(point + 1) \(index) from home", "point \(point), file \(index)")
             }
             #expect(values.contains("v\(point + 1) \(point) from home"), "point \(point)")
+            let leftovers = FileManager.default.enumerator(atPath: setup.b)?.compactMap { $0 as? String }.filter { $0.contains(".vault-sync-") } ?? []
+            #expect(leftovers.isEmpty, "point \(point): \(leftovers)")
         }
     }
 

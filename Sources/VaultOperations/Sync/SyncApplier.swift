@@ -17,7 +17,9 @@ package struct SyncSkip: Sendable, Hashable {
 ///   `O_NOFOLLOW | O_DIRECTORY` from the folder: a symlink on the way is
 ///   never followed out of the folder.
 /// - A file or symlink is written under a temporary name
-///   (`.vault-sync-….tmp`) in its directory, then renamed over its name.
+///   (`.vault-sync-HASH.tmp`, HASH from its name) in its directory, then
+///   renamed over its name; a temporary file left by a killed sync is
+///   replaced when the entry is written again.
 /// - Just before an entry is replaced, renamed, removed or changed, it is
 ///   checked against what the scan saw (type, size, times, inode; a
 ///   symlink's target); when it changed meanwhile, or a new entry appeared
@@ -161,7 +163,13 @@ struct SyncApplier {
     }
 
     private mutating func write(_ node: TreeNode, at path: SyncPath, name: FilePath, expected: TreeNode?, in directory: FileDescriptor) async throws {
-        let temporary = FilePath(bytes: Array("\(Self.temporaryPrefix)\(SecureRandom.bytes(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())\(Self.temporarySuffix)".utf8))
+        // Named after the entry, so the temporary file a killed sync left is replaced by the next try.
+        let temporary = FilePath(bytes: Array("\(Self.temporaryPrefix)\(SHA256Hasher.hash(path.name).hex.prefix(16))\(Self.temporarySuffix)".utf8))
+        do {
+            try FileSystem.removeFile(temporary, relativeTo: directory)
+        } catch {
+            guard error.code == .noSuchFileOrDirectory else { throw error }
+        }
         switch node.type {
         case .file:
             let file = try FileDescriptor.open(temporary, .writeOnly, options: [.create, .exclusive, .noFollow], permissions: 0o600, relativeTo: directory)
