@@ -565,3 +565,31 @@ struct SyncLargeFileTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.folder(1) + "/large.bin")) == Data(bytes))
     }
 }
+
+@Suite("Sync: cost proportional to change")
+struct SyncCostTests {
+    @Test func unchangedFoldersAreNotEntered() async throws {
+        let fixture = try await SyncFixture()
+        for folder in ["d1", "d2", "d3"] {
+            for file in 0..<5 { try fixture.write(0, "\(folder)/sub/f\(file)", "\(folder) \(file)") }
+        }
+        try await fixture.sync(0)
+        try await fixture.sync(1)
+        try await fixture.sync(0)
+        try fixture.write(0, "d1/sub/f0", "changed")
+        let sender = try await fixture.sync(0)
+        #expect(sender.plan.sent == [SyncPath("d1/sub/f0")])
+        #expect(sender.plan.merged[SyncPath("d2")] != nil)
+        #expect(sender.plan.merged[SyncPath("d2/sub")] == nil, "d2 was entered")
+        let receiver = try await fixture.sync(1)
+        #expect(receiver.plan.received == [SyncPath("d1/sub/f0")])
+        #expect(receiver.plan.merged[SyncPath("d3/sub/f1")] == nil, "d3 was entered")
+        #expect(try fixture.contents(1) == fixture.contents(0))
+        // The heads written with skipped folders are complete: a third host gets everything.
+        var options = SyncOptions(name: fixture.set, directory: fixture.directory.appending("third"))
+        try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+        options.host = "third"
+        try await Sync(repository: fixture.repository, options: options).run()
+        #expect(try SyncFixture.contents(of: options.directory) == fixture.contents(0))
+    }
+}

@@ -91,17 +91,16 @@ package struct Sync {
 
         // 2. Merge.
         var trees: [Digest256: Tree] = [:]
-        var local = try await SyncTrees.listing(of: scan.root, repository: repository, index: index, cache: &trees)
-        let head: SyncListing = if let headSnapshot = state.head {
-            try await SyncTrees.listing(of: headSnapshot.manifest.tree, repository: repository, index: index, cache: &trees)
-        } else {
-            [:]
-        }
-        let base: SyncListing? = if let baseSnapshot = state.base {
-            try await SyncTrees.listing(of: baseSnapshot.manifest.tree, repository: repository, index: index, cache: &trees)
-        } else {
-            nil
-        }
+        // Unchanged directories are skipped only when the base is exact: nothing pending, nothing unsettled, all read.
+        let baseIsExact = state.base.map { ($0.manifest.sync?.pending.isEmpty ?? false) && ($0.manifest.sync?.unsettled.isEmpty ?? false) } ?? false
+            && !scan.warnings.contains { $0.kind == .unreadable }
+        let sides = try await SyncTrees.sides(
+            base: state.base?.manifest.tree, local: scan.root, head: state.head?.manifest.tree,
+            previousHead: baseIsExact ? state.previousHeadTree : nil, repository: repository, index: index, cache: &trees
+        )
+        var local = sides.local
+        let head = sides.head
+        let base = sides.base
         var unsettled = Set((state.base?.manifest.sync?.unsettled ?? []).map { SyncPath($0) })
         // An entry the scan could not read is not a deletion: it stands as the base had it, and stays unsettled.
         for warning in scan.warnings where warning.kind == .unreadable {
@@ -127,7 +126,7 @@ package struct Sync {
         var wroteHead = false
         if plan.sendsHead || state.head == nil {
             var writer = RepositoryWriter(repository: repository, index: index)
-            let root = try await SyncTrees.store(plan.merged, writer: &writer)
+            let root = try await SyncTrees.store(plan.merged, opaque: sides.opaque, writer: &writer)
             try await writer.flush()
             index = writer.index
             let merged = [state.head?.id, localSnapshotID ?? state.base?.id].compactMap { $0 }
@@ -218,6 +217,8 @@ package struct SyncSetState: Sendable {
     package var head: (id: Digest256, manifest: SnapshotManifest)?
     /// The host's newest base.
     package var base: (id: Digest256, manifest: SnapshotManifest)?
+    /// The tree of the head the base was made to match, if that snapshot is still there.
+    package var previousHeadTree: Digest256?
 
     /// Finds them in `snapshots` (oldest first).
     package init(_ set: String, snapshots: [(id: Digest256, manifest: SnapshotManifest)], host: String) {
@@ -227,6 +228,9 @@ package struct SyncSetState: Sendable {
         let superseded = Set(heads.flatMap { $0.manifest.sync?.merged ?? [] })
         head = heads.last { !superseded.contains($0.id) } ?? heads.last
         base = snapshots.last { $0.manifest.sync?.set == set && $0.manifest.sync?.role == .base && $0.manifest.host == host }
+        if let previous = base?.manifest.sync?.head {
+            previousHeadTree = heads.first { $0.id == previous }?.manifest.tree
+        }
     }
 
     /// The snapshots `forget` and `prune` must never remove: every set's
