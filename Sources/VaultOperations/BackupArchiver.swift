@@ -220,7 +220,7 @@ final class BackupArchiver {
     }
 
     /// Archives a directory's entries; returns its tree's ID.
-    private func archiveDirectory(at path: [UInt8], status: FileStatus, parent: Tree?, group: inout PipelineGroup) async throws -> Digest256 {
+    func archiveDirectory(at path: [UInt8], status: FileStatus, parent: Tree?, group: inout PipelineGroup) async throws -> Digest256 {
         var entries: [(name: [UInt8], status: FileStatus)] = []
         do {
             let directory = try DirectoryStream.open(FilePath(bytes: path))

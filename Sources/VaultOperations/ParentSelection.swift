@@ -25,7 +25,8 @@ struct ParentSelection {
     ///   - paths: This backup's normalized paths.
     init(requested: SnapshotKind, snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], host: String, paths: [String]) {
         let sortedPaths = paths.sorted()
-        let related = snapshots.filter { $0.manifest.host == host && $0.manifest.paths.sorted() == sortedPaths }
+        // Sync snapshots are rooted at their folder, not at `/`: never a backup's parent.
+        let related = snapshots.filter { $0.manifest.sync == nil && $0.manifest.host == host && $0.manifest.paths.sorted() == sortedPaths }
         let latest = related.last
         let latestFull = related.last { $0.manifest.kind == .full }
         base = latestFull?.id

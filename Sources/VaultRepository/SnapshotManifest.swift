@@ -84,6 +84,8 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
     package var program: String
     /// Set when the backup looked like it captured a ransomware attack; absent otherwise.
     package var suspect: SnapshotSuspicion? = nil
+    /// Set for a sync snapshot: its sync set and role (docs/format.md, "Sync snapshots").
+    package var sync: SyncRecord? = nil
 
     /// Creates a snapshot manifest.
     package init(
@@ -105,7 +107,7 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case version, time, host, user, paths, tags, kind, parent, base, tree, incomplete, summary, program, suspect
+        case version, time, host, user, paths, tags, kind, parent, base, tree, incomplete, summary, program, suspect, sync
     }
 
     /// Decodes a manifest. `summary` may be absent, as may any of its
@@ -127,6 +129,7 @@ package struct SnapshotManifest: Sendable, Codable, Hashable {
         summary = try container.decodeIfPresent(SnapshotSummary.self, forKey: .summary) ?? SnapshotSummary()
         program = try container.decodeIfPresent(String.self, forKey: .program) ?? ""
         suspect = try container.decodeIfPresent(SnapshotSuspicion.self, forKey: .suspect)
+        sync = try container.decodeIfPresent(SyncRecord.self, forKey: .sync)
     }
 
     /// The manifest's plaintext.

@@ -23,7 +23,7 @@ struct Vault: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, BackupCommand.self, RestoreCommand.self, SnapshotsCommand.self, LsCommand.self, DiffCommand.self,
             FindCommand.self, StatsCommand.self, VerifyCommand.self, MirrorCommand.self, KeyCommand.self, UnlockCommand.self,
-            ForgetCommand.self, PruneCommand.self, RepairCommand.self,
+            ForgetCommand.self, PruneCommand.self, RepairCommand.self, SyncCommand.self,
             DebugCommand.self,
         ]
     )

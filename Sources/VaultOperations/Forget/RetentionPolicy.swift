@@ -211,6 +211,10 @@ package enum RetentionRule: Sendable, Hashable, CustomStringConvertible {
     /// named, which `forget` keeps whatever the policy says (README, "If
     /// ransomware strikes"), unless `--allow-removing-clean`.
     case lastCleanBefore(SnapshotID)
+    /// Not a policy rule: a sync set's head, a host's base, or the head a
+    /// base names (``SyncSetState/protectedSnapshots(_:)``), which `forget`
+    /// never removes.
+    case syncState(String)
 
     /// `last snapshot`, `daily snapshot`, `within 7d`, `daily within 2w`, `tag keep`.
     package var description: String {
@@ -230,6 +234,7 @@ package enum RetentionRule: Sendable, Hashable, CustomStringConvertible {
         case .withinYearly(let duration): "yearly within \(duration)"
         case .tag(let tags): "tag \(tags.joined(separator: ","))"
         case .lastCleanBefore(let suspect): "last clean snapshot before suspect \(suspect.shortHex)"
+        case .syncState(let set): "head or base of sync set \(set)"
         }
     }
 }

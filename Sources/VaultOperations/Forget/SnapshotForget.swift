@@ -114,6 +114,15 @@ package struct SnapshotForget {
                 let found = try reference.resolve(in: snapshots)
                 removed[found.id] = found.manifest
             }
+            let syncState = SyncSetState.protectedSnapshots(snapshots)
+            if let named = removed.keys.sorted().first(where: syncState.contains) {
+                let set = removed[named]?.sync?.set ?? ""
+                throw OperationError(
+                    .invalidArgument,
+                    "snapshot \(named.shortHex) is the head or a host's base of sync set '\(set)': forget never removes it "
+                        + "(the next sync of the set writes newer ones)"
+                )
+            }
             if !options.allowRemovingClean {
                 for protected in cleanSnapshotsToProtect(snapshots) where removed[protected.id] != nil {
                     throw OperationError(
@@ -127,12 +136,17 @@ package struct SnapshotForget {
             outcome.groups.append(Group(key: SnapshotGroupKey(), kept: [], removed: sorted))
             return outcome
         }
-        // The clean snapshot before each suspect one stays, whatever the policy says.
-        var protected: [SnapshotID: SnapshotID] = [:]
+        // The clean snapshot before each suspect one stays, whatever the policy says;
+        // so do the heads and bases of sync sets, always.
+        var protected: [SnapshotID: RetentionRule] = [:]
         if !options.allowRemovingClean {
             for entry in cleanSnapshotsToProtect(snapshots) where protected[entry.id] == nil {
-                protected[entry.id] = entry.suspectID
+                protected[entry.id] = .lastCleanBefore(entry.suspectID)
             }
+        }
+        let manifests = Dictionary(snapshots.map { ($0.id, $0.manifest) }, uniquingKeysWith: { first, _ in first })
+        for id in SyncSetState.protectedSnapshots(snapshots) {
+            protected[id] = .syncState(manifests[id]?.sync?.set ?? "")
         }
         let selected = options.filter.apply(to: snapshots)
         for (key, members) in options.grouping.groups(of: selected) {
@@ -151,8 +165,8 @@ package struct SnapshotForget {
                 removed: result.removed.compactMap { candidate in byID[candidate.id].map { (candidate.id, $0) } }
             )
             for removed in group.removed {
-                guard let suspect = protected[removed.id] else { continue }
-                group.kept.append((removed.id, removed.manifest, [RetentionReason(rule: .lastCleanBefore(suspect))]))
+                guard let rule = protected[removed.id] else { continue }
+                group.kept.append((removed.id, removed.manifest, [RetentionReason(rule: rule)]))
             }
             group.removed.removeAll { protected[$0.id] != nil }
             group.kept.sort { ($0.manifest.time, $0.id) > ($1.manifest.time, $1.id) }
