@@ -22,7 +22,10 @@ struct SnapshotsCommand: AsyncParsableCommand {
             'vault restore --snapshot last-clean' restores it.
 
             Filters combine: --host, --tag and --path may each be repeated; a snapshot is listed when its host is \
-            one of the --host values, it has at least one of the --tag values, and it includes every --path.
+            one of the --host values, it has at least one of the --tag values, and it includes every --path. \
+            --kind lists one kind only (full, incremental, differential, or sync: the snapshots 'vault sync' \
+            writes, whose Kind column reads 'sync head', 'sync base' or 'sync local'); --name SET lists the \
+            history of one sync set.
 
             --json prints one JSON array with an object per snapshot: every field of the manifest \
             (docs/format.md, "Snapshots") plus "id", the full 64-digit ID.
@@ -36,12 +39,19 @@ struct SnapshotsCommand: AsyncParsableCommand {
               vault snapshots -r /backups --host laptop --tag daily --tag weekly
               vault snapshots -r /backups --path /home/ada --json
               vault snapshots -r /backups --clean
+              vault snapshots -r /backups --kind sync --name docs
             """
     )
 
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var filter: SnapshotFilterOptions
     @OptionGroup var locking: LockOptions
+
+    @Option(help: ArgumentHelp("List only snapshots of this kind: full, incremental, differential or sync.", valueName: "kind"))
+    var kind: SnapshotListKind?
+
+    @Option(help: ArgumentHelp("List only the snapshots of this sync set (implies --kind sync).", valueName: "set"))
+    var name: String?
 
     @Flag(help: "Print a JSON array of the snapshots instead of a table.")
     var json = false
@@ -54,10 +64,18 @@ struct SnapshotsCommand: AsyncParsableCommand {
         let filter = self.filter.filter
         let json = self.json
         let clean = self.clean
+        let kind = name == nil ? self.kind : .sync
+        let name = self.name
+        if let kind = self.kind, kind != .sync, name != nil {
+            throw ValidationError("--name selects a sync set: it goes with --kind sync only")
+        }
         try await opened.withLock(locking.policy) {
             let catalog = try await opened.snapshotCatalog()
             let all = catalog.readable
-            var snapshots = filter.apply(to: all)
+            var snapshots = filter.apply(to: all).filter { kind?.matches($0.manifest) ?? true }
+            if let name {
+                snapshots = snapshots.filter { $0.manifest.sync?.set == name }
+            }
             if clean {
                 snapshots = CleanSnapshots.newestClean(in: snapshots)
             }
@@ -94,7 +112,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         for (id, manifest) in snapshots {
             rows.append([
                 id.shortHex, DisplayTime.format(manifest.time, in: .local), Self.printable(manifest.host),
-                manifest.kind.rawValue + (manifest.incomplete ? "!" : "") + (manifest.suspect != nil ? " SUSPECT" : "")
+                (manifest.sync.map { "sync \($0.role.rawValue)" } ?? manifest.kind.rawValue) + (manifest.incomplete ? "!" : "") + (manifest.suspect != nil ? " SUSPECT" : "")
                     + (manifest.kind == .differential && manifest.base.map { existing?.contains($0) == false } == true ? " (base gone)" : ""),
                 manifest.parent?.shortHex ?? "",
                 manifest.paths.map(Self.printable).joined(separator: ", "), ByteCount.format(manifest.summary.bytesTotal),
@@ -163,5 +181,16 @@ enum JSONDocument {
     static func print(_ object: Any) {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
+
+/// The kinds `vault snapshots --kind` selects.
+enum SnapshotListKind: String, CaseIterable, ExpressibleByArgument {
+    case full, incremental, differential, sync
+
+    /// Whether a snapshot is of this kind (a sync snapshot is only `sync`).
+    func matches(_ manifest: SnapshotManifest) -> Bool {
+        if self == .sync { return manifest.sync != nil }
+        return manifest.sync == nil && manifest.kind.rawValue == rawValue
     }
 }
