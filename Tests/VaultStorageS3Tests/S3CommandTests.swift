@@ -65,7 +65,7 @@ struct S3CommandTests {
         #expect(repaired.standardOutput.contains("repaired data/"), "\(repaired.standardOutput) \(repaired.standardError)")
         #expect(FileManager.default.fileExists(atPath: local + "/data/" + damaged))
         #expect(try vault.run(["verify", "-r", local, "--read-data"]).status == 0)
-        // TODO(prune): forget + prune on S3 arrive with the prune work; nothing here is S3-specific.
+        // forget + prune and sync on S3: S3LifecycleTests.
     }
 
     @Test("a wrong secret key, a missing bucket and a malformed location are one-line errors")
