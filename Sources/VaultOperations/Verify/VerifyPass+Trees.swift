@@ -18,60 +18,46 @@ extension VerifyPass {
         }
         snapshots = loaded.sorted { ($0.manifest.time, $0.id) < ($1.manifest.time, $1.id) }
         report.statistics.snapshots = snapshots.count
-        for snapshot in snapshots {
-            _ = try await visitTree(snapshot.manifest.tree)
-        }
-        report.statistics.trees = treeStates.count
+        var walker = SnapshotTreeWalker(keepsAffectedTrees: true)
+        var visitor = TreeVisitor(pass: self)
+        // The pass is lent to the visitor for the walk and taken back after it.
+        defer { self = visitor.pass }
+        _ = try await walker.walk(snapshots: snapshots.map { ($0.id, $0.manifest.tree) }, visitor: &visitor)
+        visitor.pass.report.statistics.trees = walker.treesSeen
+        visitor.pass.treeWalker = walker
     }
 
-    /// Walks a tree and everything below it, unless it was walked before.
-    ///
-    /// - Returns: Whether something below the tree (or the tree itself) is lost.
-    private mutating func visitTree(_ id: Digest256) async throws(RepositoryError) -> Bool {
-        switch treeStates[id] {
-        case .intact: return false
-        case .affected: return true
-        case .visiting:
-            // Only a forged repository can do this: a tree cannot contain its own hash.
-            lostTrees[id] = VerifyBlobLoss(blob: id, type: .tree, pack: index.copies(of: .tree(id)).first?.pack, reason: "the tree contains itself")
-            report.findings.append(VerifyFinding(.treeDamaged, .blob(id, .tree, pack: nil), "damaged: the tree contains itself"))
-            return true
-        case nil:
-            break
+    /// Verify's side of the walk: loads trees from any good copy, checks
+    /// that the chunks files name are there, and reports what is not.
+    struct TreeVisitor: SnapshotTreeVisitor {
+        var pass: VerifyPass
+
+        mutating func loadTree(_ id: Digest256) async throws(RepositoryError) -> Tree? {
+            try RepositoryLock.checkCancellation()
+            return await pass.loadTree(id)
         }
-        treeStates[id] = .visiting
-        try RepositoryLock.checkCancellation()
-        guard let tree = await loadTree(id) else {
-            treeStates[id] = .affected
-            return true
-        }
-        var isAffected = false
-        for node in tree.nodes {
-            switch node.type {
-            case .file:
-                for chunk in node.content {
-                    if lostBlob(.data(chunk)) != nil {
-                        isAffected = true
-                    }
-                }
-            case .directory:
-                if try await visitTree(node.subtree ?? .zero) {
-                    isAffected = true
-                }
-            default:
-                break
+
+        mutating func visit(_ node: TreeNode, in tree: Digest256) -> Bool {
+            guard node.type == .file else { return false }
+            var isLost = false
+            for chunk in node.content where pass.lostBlob(.data(chunk)) != nil {
+                isLost = true
             }
+            return isLost
         }
-        treeStates[id] = isAffected ? .affected : .intact
-        if isAffected, lostTrees[id] == nil {
-            affectedTrees[id] = tree
+
+        mutating func treeContainsItself(_ id: Digest256) {
+            pass.lostTrees[id] = VerifyBlobLoss(blob: id, type: .tree, pack: pass.index.copies(of: .tree(id)).first?.pack, reason: "the tree contains itself")
+            pass.report.findings.append(VerifyFinding(.treeDamaged, .blob(id, .tree, pack: nil), "damaged: the tree contains itself"))
         }
-        progress(VerifyProgress(phase: .trees, completed: treeStates.count, total: nil, bytesRead: report.statistics.bytesRead))
-        return isAffected
+
+        mutating func finished(_ id: Digest256, isAffected: Bool, treesSeen: Int) {
+            pass.progress(VerifyProgress(phase: .trees, completed: treesSeen, total: nil, bytesRead: pass.report.statistics.bytesRead))
+        }
     }
 
     /// Why a blob is lost, or `nil`; reports a blob no index names the first time it is met.
-    private mutating func lostBlob(_ key: BlobKey) -> VerifyBlobLoss? {
+    fileprivate mutating func lostBlob(_ key: BlobKey) -> VerifyBlobLoss? {
         guard let loss = damage.loss(of: key, in: index) else { return nil }
         if loss.pack == nil, reportedMissing.insert(key).inserted {
             report.findings.append(VerifyFinding(.blobMissing, .blob(key.id, key.type, pack: nil), loss.reason))
@@ -81,7 +67,7 @@ extension VerifyPass {
 
     /// Loads a tree from the first of its copies that reads and decodes,
     /// recording bad copies; `nil` (and an entry in ``lostTrees``) when none does.
-    private mutating func loadTree(_ id: Digest256) async -> Tree? {
+    fileprivate mutating func loadTree(_ id: Digest256) async -> Tree? {
         if let loss = lostBlob(.tree(id)) {
             lostTrees[id] = loss
             return nil
@@ -116,41 +102,21 @@ extension VerifyPass {
                 for path in manifest.paths.isEmpty ? ["/"] : manifest.paths {
                     report.affected.append(VerifyAffectedPath(snapshot: id, path: path, isDirectory: true, loss: loss))
                 }
-            } else if let tree = affectedTrees[manifest.tree] {
-                trace(tree, snapshot: id, parentPath: nil, rootPaths: manifest.paths)
+                continue
+            }
+            let walker = treeWalker
+            walker.forEachAffectedEntry(root: manifest.tree) { path, node, isLostDirectory in
+                if isLostDirectory {
+                    if let loss = lostTrees[node.subtree ?? .zero] {
+                        report.affected.append(VerifyAffectedPath(snapshot: id, path: path, isDirectory: true, loss: loss))
+                    }
+                } else if node.type == .file {
+                    let losses = node.content.compactMap { damage.loss(of: .data($0), in: index) }
+                    if let first = losses.first {
+                        report.affected.append(VerifyAffectedPath(snapshot: id, path: path, isDirectory: false, loss: first, otherLostChunks: losses.count - 1))
+                    }
+                }
             }
         }
-    }
-
-    private mutating func trace(_ tree: Tree, snapshot: SnapshotID, parentPath: String?, rootPaths: [String]) {
-        for node in tree.nodes {
-            let path = parentPath.map { Self.join($0, node.displayName) } ?? Self.rootPath(of: node.displayName, paths: rootPaths)
-            switch node.type {
-            case .file:
-                let losses = node.content.compactMap { damage.loss(of: .data($0), in: index) }
-                if let first = losses.first {
-                    report.affected.append(VerifyAffectedPath(snapshot: snapshot, path: path, isDirectory: false, loss: first, otherLostChunks: losses.count - 1))
-                }
-            case .directory:
-                let subtree = node.subtree ?? .zero
-                if let loss = lostTrees[subtree] {
-                    report.affected.append(VerifyAffectedPath(snapshot: snapshot, path: path, isDirectory: true, loss: loss))
-                } else if let tree = affectedTrees[subtree] {
-                    trace(tree, snapshot: snapshot, parentPath: path, rootPaths: rootPaths)
-                }
-            default:
-                break
-            }
-        }
-    }
-
-    /// The path a root tree entry stands for: the root tree mirrors the
-    /// file system from `/` (docs/format.md, "Snapshots").
-    static func rootPath(of name: String, paths: [String]) -> String {
-        "/" + name
-    }
-
-    private static func join(_ parent: String, _ name: String) -> String {
-        parent.hasSuffix("/") ? parent + name : parent + "/" + name
     }
 }

@@ -9,15 +9,6 @@ import VaultStorage
 /// come before trees so that the tree walk knows which blobs are lost and
 /// can mark the trees that lead to them in the same walk.
 struct VerifyPass {
-    /// What a tree walk learned about a tree.
-    enum TreeState {
-        /// Being walked: meeting it again means the tree contains itself.
-        case visiting
-        /// Nothing below it is lost.
-        case intact
-        /// Something below it is lost.
-        case affected
-    }
 
     let repository: Repository
     let readData: VerifyDataSelection
@@ -27,13 +18,12 @@ struct VerifyPass {
     var index = VerifyIndex()
     var damage = VerifyBlobDamage()
 
-    /// The trees walked, and whether something below them is lost. These
-    /// maps hold tree blobs only, so they are keyed by the tree's ID.
-    var treeStates: [Digest256: TreeState] = [:]
+    /// The walk of the snapshots' trees: which trees have something lost
+    /// below them (kept for tracing paths). Tree maps hold tree blobs only,
+    /// so they are keyed by the tree's ID.
+    var treeWalker = SnapshotTreeWalker(keepsAffectedTrees: true)
     /// Trees that cannot be read, and why.
     var lostTrees: [Digest256: VerifyBlobLoss] = [:]
-    /// The decoded trees with something lost below them, kept for tracing paths.
-    var affectedTrees: [Digest256: Tree] = [:]
     /// Blobs no index names that a finding already reports.
     var reportedMissing: Set<BlobKey> = []
     /// The readable snapshots, oldest first.
