@@ -92,35 +92,29 @@ struct VerifyPass {
         var cancelled: RepositoryError?
         let repository = self.repository
         let limit = maximumConcurrentPacks
-        await withTaskGroup(of: (Int, VerifyPackCheck.Result).self) { group in
-            var next = 0
-            var completed = 0
-            var bytesRead: Int64 = 0
-            while next < min(limit, checks.count) {
-                let check = checks[next]
-                let position = next
-                group.addTask { (position, await check.run(in: repository)) }
-                next += 1
+        var next = 0
+        var completed = 0
+        var bytesRead: Int64 = 0
+        await BoundedConcurrency.run(limit: limit) { () -> (@Sendable () async -> (Int, VerifyPackCheck.Result))? in
+            guard next < checks.count else { return nil }
+            let check = checks[next]
+            let position = next
+            next += 1
+            return { (position, await check.run(in: repository)) }
+        } collect: { (position, result) -> BoundedConcurrency.Decision in
+            // After a cancellation, what the cancelled checks return is not reported.
+            guard cancelled == nil else { return .stopStarting }
+            results[position] = result
+            completed += 1
+            bytesRead += result.bytesRead
+            progress(VerifyProgress(phase: .packs, completed: completed, total: checks.count, bytesRead: bytesRead))
+            do throws(RepositoryError) {
+                try RepositoryLock.checkCancellation()
+            } catch {
+                cancelled = error
+                return .stopStarting
             }
-            while let (position, result) = await group.next() {
-                results[position] = result
-                completed += 1
-                bytesRead += result.bytesRead
-                progress(VerifyProgress(phase: .packs, completed: completed, total: checks.count, bytesRead: bytesRead))
-                do throws(RepositoryError) {
-                    try RepositoryLock.checkCancellation()
-                } catch {
-                    cancelled = error
-                    group.cancelAll()
-                    break
-                }
-                if next < checks.count {
-                    let check = checks[next]
-                    let position = next
-                    group.addTask { (position, await check.run(in: repository)) }
-                    next += 1
-                }
-            }
+            return .proceed
         }
         if let cancelled {
             throw cancelled
