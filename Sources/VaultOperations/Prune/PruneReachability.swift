@@ -18,8 +18,6 @@ struct PruneReachability {
     private let treeCopies: [Digest256: [BlobLocation]]
     private let availableData: Set<Digest256>
     private let lock: PruneLockScope.HeldLock?
-    /// Per tree: whether something below it is lost; `nil` while it is being walked.
-    private var visited: [Digest256: Bool?] = [:]
 
     /// Prepares a walk.
     ///
@@ -47,79 +45,82 @@ struct PruneReachability {
         self.availableData = availableData
     }
 
-    /// Walks every snapshot.
+    /// Walks every snapshot, each distinct tree once (``SnapshotTreeWalker``,
+    /// the walk verify and `stats` use too).
     ///
     /// - Parameter snapshots: The snapshot IDs; one that cannot be loaded is damage.
     mutating func mark(_ snapshots: [SnapshotID]) async throws(RepositoryError) {
+        var walker = SnapshotTreeWalker()
+        var visitor = Visitor(repository: repository, treeCopies: treeCopies, availableData: availableData, lock: lock)
+        // The marks are lent to the visitor for the walk and taken back after it.
+        swap(&visitor.used, &used)
+        swap(&visitor.damage, &damage)
+        defer {
+            swap(&visitor.used, &used)
+            swap(&visitor.damage, &damage)
+        }
         for id in snapshots.sorted() {
             let manifest: SnapshotManifest
             do {
                 manifest = try await repository.loadSnapshot(id)
             } catch where error.code == .damaged || error.code == .storage {
-                damage.unreadableTrees = true
-                damage.affectedSnapshots.insert(id)
+                visitor.damage.unreadableTrees = true
+                visitor.damage.affectedSnapshots.insert(id)
                 continue
             }
-            if try await visit(manifest.tree) {
-                damage.affectedSnapshots.insert(id)
+            if try await walker.walk(root: manifest.tree, visitor: &visitor) {
+                visitor.damage.affectedSnapshots.insert(id)
             }
         }
     }
 
-    /// Walks a tree unless it was walked before.
-    ///
-    /// - Returns: Whether something below it (or the tree itself) is lost.
-    private mutating func visit(_ id: Digest256) async throws(RepositoryError) -> Bool {
-        if let state = visited[id] {
-            // `nil` inside: the tree contains itself, which only a forged repository can do.
-            guard let isLost = state else {
+    /// Prune's side of the walk: marks each tree and chunk as used, reads
+    /// trees only from packs that are present, and records what is lost.
+    private struct Visitor: SnapshotTreeVisitor {
+        let repository: Repository
+        let treeCopies: [Digest256: [BlobLocation]]
+        let availableData: Set<Digest256>
+        let lock: PruneLockScope.HeldLock?
+        var used: Set<BlobKey> = []
+        var damage = PrunePlan.Damage()
+
+        mutating func loadTree(_ id: Digest256) async throws(RepositoryError) -> Tree? {
+            used.insert(BlobKey(.tree, id))
+            try await lock?.checkStillHeld()
+            guard let tree = await load(id) else {
+                damage.lostBlobs.insert(BlobKey(.tree, id))
                 damage.unreadableTrees = true
-                return true
+                return nil
+            }
+            return tree
+        }
+
+        mutating func visit(_ node: TreeNode, in tree: Digest256) -> Bool {
+            guard node.type == .file else { return false }
+            var isLost = false
+            for chunk in node.content {
+                used.insert(BlobKey(.data, chunk))
+                if !availableData.contains(chunk) {
+                    damage.lostBlobs.insert(BlobKey(.data, chunk))
+                    isLost = true
+                }
             }
             return isLost
         }
-        visited[id] = .some(nil)
-        used.insert(BlobKey(.tree, id))
-        try await lock?.checkStillHeld()
-        guard let tree = await load(id) else {
-            damage.lostBlobs.insert(BlobKey(.tree, id))
-            damage.unreadableTrees = true
-            visited[id] = true
-            return true
-        }
-        var isLost = false
-        for node in tree.nodes {
-            switch node.type {
-            case .file:
-                for chunk in node.content {
-                    used.insert(BlobKey(.data, chunk))
-                    if !availableData.contains(chunk) {
-                        damage.lostBlobs.insert(BlobKey(.data, chunk))
-                        isLost = true
-                    }
-                }
-            case .directory:
-                guard let subtree = node.subtree else {
-                    isLost = true
-                    continue
-                }
-                if try await visit(subtree) { isLost = true }
-            default:
-                break
-            }
-        }
-        visited[id] = isLost
-        return isLost
-    }
 
-    /// The tree from the first of its copies that reads and decodes.
-    private func load(_ id: Digest256) async -> Tree? {
-        for location in treeCopies[id] ?? [] {
-            guard let bytes = try? await repository.loadBlob(id, at: location),
-                  let tree = try? Tree(decoding: bytes, what: "tree \(id.shortHex)")
-            else { continue }
-            return tree
+        mutating func treeContainsItself(_ id: Digest256) {
+            damage.unreadableTrees = true
         }
-        return nil
+
+        /// The tree from the first of its copies that reads and decodes.
+        private func load(_ id: Digest256) async -> Tree? {
+            for location in treeCopies[id] ?? [] {
+                guard let bytes = try? await repository.loadBlob(id, at: location),
+                      let tree = try? Tree(decoding: bytes, what: "tree \(id.shortHex)")
+                else { continue }
+                return tree
+            }
+            return nil
+        }
     }
 }

@@ -64,27 +64,13 @@ struct RestoreVerifier {
     static func verify(_ items: [Item], cache: RestoreDirectoryCache, identifier: BlobIdentifier, interrupt: InterruptFlag) async throws -> RestoreVerification {
         var verification = RestoreVerification()
         let maximumInFlight = max(2, 2 * ProcessorCount.count)
-        try await withThrowingTaskGroup(of: (Int, Result<Outcome, SystemError>).self) { group in
-            var inFlight = 0
-            func collect(_ result: (Int, Result<Outcome, SystemError>)) {
-                inFlight -= 1
-                let (index, outcome) = result
-                let path = cache.displayPath(items[index].directory, items[index].name)
-                verification.files += 1
-                switch outcome {
-                case .success(.matches(let bytes)):
-                    verification.bytes += bytes
-                case .success(.mismatch(let reason)):
-                    verification.mismatches.append(RestoreProblem(path: path, reason: "verification failed: \(reason)"))
-                case .failure(let error):
-                    verification.mismatches.append(RestoreProblem(path: path, reason: "verification failed: cannot read: \(error.code)"))
-                }
-            }
-            for (index, item) in items.enumerated() {
+        var next = 0
+        try await BoundedConcurrency.run(limit: maximumInFlight) { () throws(any Error) -> (@Sendable () async -> (Int, Result<Outcome, SystemError>))? in
+            while next < items.count {
+                let index = next
+                let item = items[index]
+                next += 1
                 try interrupt.check()
-                while inFlight >= maximumInFlight, let result = try await group.next() {
-                    collect(result)
-                }
                 cache.trim()
                 let file: FileDescriptor
                 do throws(SystemError) {
@@ -96,15 +82,25 @@ struct RestoreVerifier {
                         path: cache.displayPath(item.directory, item.name), reason: "verification failed: cannot open: \(error.code)"))
                     continue
                 }
-                inFlight += 1
-                group.addTask {
+                return {
                     let outcome = Result { () throws(SystemError) in try file.closeAfter { () throws(SystemError) in try check(file, chunks: item.chunks, identifier: identifier) } }
                     return (index, outcome)
                 }
             }
-            while let result = try await group.next() {
-                collect(result)
+            return nil
+        } collect: { (result: (Int, Result<Outcome, SystemError>)) -> BoundedConcurrency.Decision in
+            let (index, outcome) = result
+            let path = cache.displayPath(items[index].directory, items[index].name)
+            verification.files += 1
+            switch outcome {
+            case .success(.matches(let bytes)):
+                verification.bytes += bytes
+            case .success(.mismatch(let reason)):
+                verification.mismatches.append(RestoreProblem(path: path, reason: "verification failed: \(reason)"))
+            case .failure(let error):
+                verification.mismatches.append(RestoreProblem(path: path, reason: "verification failed: cannot read: \(error.code)"))
             }
+            return .proceed
         }
         return verification
     }

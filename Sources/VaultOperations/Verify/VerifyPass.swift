@@ -9,15 +9,6 @@ import VaultStorage
 /// come before trees so that the tree walk knows which blobs are lost and
 /// can mark the trees that lead to them in the same walk.
 struct VerifyPass {
-    /// What a tree walk learned about a tree.
-    enum TreeState {
-        /// Being walked: meeting it again means the tree contains itself.
-        case visiting
-        /// Nothing below it is lost.
-        case intact
-        /// Something below it is lost.
-        case affected
-    }
 
     let repository: Repository
     let readData: VerifyDataSelection
@@ -27,13 +18,12 @@ struct VerifyPass {
     var index = VerifyIndex()
     var damage = VerifyBlobDamage()
 
-    /// The trees walked, and whether something below them is lost. These
-    /// maps hold tree blobs only, so they are keyed by the tree's ID.
-    var treeStates: [Digest256: TreeState] = [:]
+    /// The walk of the snapshots' trees: which trees have something lost
+    /// below them (kept for tracing paths). Tree maps hold tree blobs only,
+    /// so they are keyed by the tree's ID.
+    var treeWalker = SnapshotTreeWalker(keepsAffectedTrees: true)
     /// Trees that cannot be read, and why.
     var lostTrees: [Digest256: VerifyBlobLoss] = [:]
-    /// The decoded trees with something lost below them, kept for tracing paths.
-    var affectedTrees: [Digest256: Tree] = [:]
     /// Blobs no index names that a finding already reports.
     var reportedMissing: Set<BlobKey> = []
     /// The readable snapshots, oldest first.
@@ -102,35 +92,29 @@ struct VerifyPass {
         var cancelled: RepositoryError?
         let repository = self.repository
         let limit = maximumConcurrentPacks
-        await withTaskGroup(of: (Int, VerifyPackCheck.Result).self) { group in
-            var next = 0
-            var completed = 0
-            var bytesRead: Int64 = 0
-            while next < min(limit, checks.count) {
-                let check = checks[next]
-                let position = next
-                group.addTask { (position, await check.run(in: repository)) }
-                next += 1
+        var next = 0
+        var completed = 0
+        var bytesRead: Int64 = 0
+        await BoundedConcurrency.run(limit: limit) { () -> (@Sendable () async -> (Int, VerifyPackCheck.Result))? in
+            guard next < checks.count else { return nil }
+            let check = checks[next]
+            let position = next
+            next += 1
+            return { (position, await check.run(in: repository)) }
+        } collect: { (position, result) -> BoundedConcurrency.Decision in
+            // After a cancellation, what the cancelled checks return is not reported.
+            guard cancelled == nil else { return .stopStarting }
+            results[position] = result
+            completed += 1
+            bytesRead += result.bytesRead
+            progress(VerifyProgress(phase: .packs, completed: completed, total: checks.count, bytesRead: bytesRead))
+            do throws(RepositoryError) {
+                try RepositoryLock.checkCancellation()
+            } catch {
+                cancelled = error
+                return .stopStarting
             }
-            while let (position, result) = await group.next() {
-                results[position] = result
-                completed += 1
-                bytesRead += result.bytesRead
-                progress(VerifyProgress(phase: .packs, completed: completed, total: checks.count, bytesRead: bytesRead))
-                do throws(RepositoryError) {
-                    try RepositoryLock.checkCancellation()
-                } catch {
-                    cancelled = error
-                    group.cancelAll()
-                    break
-                }
-                if next < checks.count {
-                    let check = checks[next]
-                    let position = next
-                    group.addTask { (position, await check.run(in: repository)) }
-                    next += 1
-                }
-            }
+            return .proceed
         }
         if let cancelled {
             throw cancelled

@@ -237,51 +237,47 @@ package struct RepositoryMirror: Sendable {
         _ batch: [(name: ObjectName, size: Int64)], replacing: Set<ObjectName>, summary: inout Summary, progress state: inout Progress
     ) async throws {
         guard !batch.isEmpty else { return }
-        try await withThrowingTaskGroup(of: (ObjectName, Int64, CopyOutcome).self) { group in
-            var next = 0
-            func start(_ group: inout ThrowingTaskGroup<(ObjectName, Int64, CopyOutcome), any Error>) {
-                let (name, _) = batch[next]
-                next += 1
-                let source = self.source.storage
-                let destination = self.destination
-                let isReplacing = replacing.contains(name)
-                group.addTask {
+        typealias Copied = (name: ObjectName, result: Result<(size: Int64, outcome: CopyOutcome), any Error>)
+        var next = 0
+        let source = self.source.storage
+        let destination = self.destination
+        // An object store wants more requests in flight than a disk.
+        let parallelism = max(options.parallelism, min(source.capabilities.preferredConcurrency, destination.capabilities.preferredConcurrency))
+        try await BoundedConcurrency.run(limit: parallelism) { () throws(any Error) -> (@Sendable () async -> Copied)? in
+            guard next < batch.count else { return nil }
+            let (name, _) = batch[next]
+            next += 1
+            let isReplacing = replacing.contains(name)
+            return {
+                do {
                     let bytes = try await Self.call { () async throws(StorageError) in try await source.get(name) }
                     let outcome = try await Self.store(bytes, as: name, in: destination, replacing: isReplacing)
-                    return (name, Int64(bytes.count), outcome)
+                    return (name, .success((Int64(bytes.count), outcome)))
+                } catch {
+                    return (name, .failure(error))
                 }
             }
-            // An object store wants more requests in flight than a disk.
-            let parallelism = max(options.parallelism, min(source.storage.capabilities.preferredConcurrency, destination.capabilities.preferredConcurrency))
-            while next < batch.count, next < parallelism {
-                start(&group)
+        } collect: { (copied: Copied) throws(any Error) -> BoundedConcurrency.Decision in
+            let name = copied.name
+            let (size, outcome) = try copied.result.get()
+            switch outcome {
+            case .copied:
+                summary.copied[name.kind, default: 0] += 1
+                summary.bytesCopied += size
+                if replacing.contains(name) {
+                    summary.replaced.append(name)
+                }
+            case .damagedInSource:
+                summary.damagedInSource.append(name)
+            case .notReplaced(let reason):
+                summary.notReplaced[name] = reason
             }
-            while let (name, size, outcome) = try await group.next() {
-                switch outcome {
-                case .copied:
-                    summary.copied[name.kind, default: 0] += 1
-                    summary.bytesCopied += size
-                    if replacing.contains(name) {
-                        summary.replaced.append(name)
-                    }
-                case .damagedInSource:
-                    summary.damagedInSource.append(name)
-                case .notReplaced(let reason):
-                    summary.notReplaced[name] = reason
-                }
-                state.objects += 1
-                state.bytes += size
-                progress(state)
-                if interrupt.isRaised {
-                    group.cancelAll()
-                    continue
-                }
-                if next < batch.count {
-                    start(&group)
-                }
-            }
-            try interrupt.check()
+            state.objects += 1
+            state.bytes += size
+            progress(state)
+            return interrupt.isRaised ? .stopStarting : .proceed
         }
+        try interrupt.check()
         summary.replaced.sort()
     }
 

@@ -197,19 +197,13 @@ package struct RepositoryStatistics {
     package func rawData(of roots: [Digest256]) async throws(RepositoryError) -> RawData {
         var result = RawData()
         result.snapshots = roots.count
-        var visitedTrees = Set<Digest256>()
-        var dataBlobs = Set<Digest256>()
-        var pending = roots
-        while let id = pending.popLast() {
-            guard visitedTrees.insert(id).inserted else { continue }
-            for node in try await trees.repository.loadTree(id, index: trees.index).nodes {
-                switch node.type {
-                case .file: dataBlobs.formUnion(node.content)
-                case .directory: if let subtree = node.subtree { pending.append(subtree) }
-                default: break
-                }
-            }
+        var walker = SnapshotTreeWalker()
+        var visitor = BlobCollector(trees: trees)
+        for root in roots {
+            try await walker.walk(root: root, visitor: &visitor)
         }
+        let visitedTrees = visitor.visitedTrees
+        let dataBlobs = visitor.dataBlobs
         for id in visitedTrees {
             // loadTree found every visited tree in the index.
             guard let location = trees.index.location(of: .tree(id)) else {
@@ -229,5 +223,27 @@ package struct RepositoryStatistics {
             result.storedSize += Int64(location.length)
         }
         return result
+    }
+
+    /// `stats`' side of the walk over the snapshots' trees (the walk verify
+    /// and prune use too): the distinct trees and chunks; a tree that cannot
+    /// be read is an error.
+    private struct BlobCollector: SnapshotTreeVisitor {
+        let trees: TreeCache
+        var visitedTrees = Set<Digest256>()
+        var dataBlobs = Set<Digest256>()
+
+        mutating func loadTree(_ id: Digest256) async throws(RepositoryError) -> Tree? {
+            let tree = try await trees.repository.loadTree(id, index: trees.index)
+            visitedTrees.insert(id)
+            return tree
+        }
+
+        mutating func visit(_ node: TreeNode, in tree: Digest256) -> Bool {
+            if node.type == .file {
+                dataBlobs.formUnion(node.content)
+            }
+            return false
+        }
     }
 }
