@@ -29,16 +29,21 @@ package struct RepositoryError: Error, Sendable, CustomStringConvertible {
     package var code: Code
     /// One line describing the failure.
     package var message: String
+    /// The storage failure behind a `.storage` error, with its own code
+    /// (`notFound`, `io`, whether it is transient …), as swift-nio's
+    /// `FileSystemError` keeps its cause.
+    package var cause: StorageError?
 
     /// Creates a repository error.
-    package init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String, cause: StorageError? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
     }
 
-    /// Wraps a storage failure, keeping its message.
+    /// Wraps a storage failure, keeping its message and the failure itself.
     package init(_ error: StorageError) {
-        self.init(.storage, error.message)
+        self.init(.storage, error.message, cause: error)
     }
 
     /// A damaged-object error naming the object.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VaultCodecs
 import VaultRepository
+import VaultStorage
 
 /// Object IDs of distinct types, and blob keys.
 @Suite("typed IDs")
@@ -38,5 +39,18 @@ struct TypedIDTests {
         #expect(keys.count == 1)
         let current = try await test.repository.keyFileID(openedBy: "first")
         #expect(keys.map(\.id) == [current])
+    }
+}
+
+@Suite("RepositoryError keeps its cause")
+struct RepositoryErrorCauseTests {
+    @Test("a wrapped storage failure keeps the storage error's code and message")
+    func keepsCause() {
+        let storage = StorageError(.notFound, name: nil, message: "no such object")
+        let wrapped = RepositoryError(storage)
+        #expect(wrapped.code == .storage)
+        #expect(wrapped.message == "no such object")
+        #expect(wrapped.cause?.code == .notFound)
+        #expect(RepositoryError(.damaged, "x").cause == nil)
     }
 }

@@ -75,19 +75,12 @@ package struct Backup: Sendable {
             repository: repository, index: index, options: options, reusesUnchangedFiles: selection.reusesUnchangedFiles,
             interrupt: interrupt, progress: progress
         )
-        let root = try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
-            do {
-                let root = if let stream {
-                    try await archiver.archiveStream(stream, group: &group)
-                } else {
-                    try await archiver.archive(sources, parentRoot: parentRoot, group: &group)
-                }
-                try await archiver.finish(group: &group)
-                return root
-            } catch let error as OperationError where error.code == .interrupted {
-                // Keep what was read: store and index it, write no snapshot.
-                try await archiver.finish(group: &group)
-                throw error
+        // Interrupted: what was read is stored and indexed, and no snapshot is written.
+        let root = try await archiver.run { group in
+            if let stream {
+                try await archiver.archiveStream(stream, group: &group)
+            } else {
+                try await archiver.archive(sources, parentRoot: parentRoot, group: &group)
             }
         }
         var summary = archiver.summary

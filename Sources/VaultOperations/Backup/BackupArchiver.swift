@@ -123,6 +123,27 @@ final class BackupArchiver {
         summary.blobsAdded = writer.blobsAdded
     }
 
+    /// Runs `archive` in the pipeline's task group, then ``finish(group:)``.
+    /// When the user interrupts, what was read is still stored and indexed
+    /// (the next backup reuses it) before the interruption is rethrown.
+    ///
+    /// - Parameter archive: Walks what is to be archived, feeding the
+    ///   pipeline; returns the root tree's ID.
+    /// - Returns: The root tree's ID.
+    func run(_ archive: (inout PipelineGroup) async throws -> Digest256) async throws -> Digest256 {
+        try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
+            do {
+                let root = try await archive(&group)
+                try await finish(group: &group)
+                return root
+            } catch let error as OperationError where error.code == .interrupted {
+                // Keep what was read: store and index it.
+                try await finish(group: &group)
+                throw error
+            }
+        }
+    }
+
     /// Adds a tree blob, unless the repository has it.
     ///
     /// - Returns: The tree's ID.

@@ -27,15 +27,8 @@ struct SyncScan {
             repository: repository, index: index, options: options, reusesUnchangedFiles: parent != nil,
             interrupt: interrupt, progress: { _ in }
         )
-        let root = try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
-            do {
-                let root = try await archiver.archiveDirectory(at: folder, status: status, parent: parent, group: &group)
-                try await archiver.finish(group: &group)
-                return root
-            } catch let error as OperationError where error.code == .interrupted {
-                try await archiver.finish(group: &group)
-                throw error
-            }
+        let root = try await archiver.run { group in
+            try await archiver.archiveDirectory(at: folder, status: status, parent: parent, group: &group)
         }
         var summary = archiver.summary
         summary.bytesAdded = archiver.writer.bytesAdded
