@@ -82,10 +82,10 @@ let package = Package(
         .testTarget(name: "VaultCodecsTests", dependencies: ["VaultTestSupport", "VaultCodecs"]),
         .testTarget(name: "VaultChunkerTests", dependencies: ["VaultTestSupport", "VaultChunker", "VaultCodecs"]),
         .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage", "VaultStorageTesting", "VaultPOSIX"]),
-        .testTarget(name: "VaultStorageS3Tests", dependencies: ["VaultStorageS3", "VaultStorage", "VaultStorageTesting", "VaultCodecs", "VaultOperations", "vault"]),
+        .testTarget(name: "VaultStorageS3Tests", dependencies: ["VaultTestSupport", "VaultStorageS3", "VaultStorage", "VaultStorageTesting", "VaultCodecs", "VaultOperations", "vault"]),
         .testTarget(name: "VaultRepositoryTests", dependencies: ["VaultTestSupport", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultChunker"]),
         .testTarget(name: "VaultOperationsTests", dependencies: ["VaultTestSupport", "VaultStorageTesting", "VaultOperations", "VaultRepository", "VaultStorage", "VaultCodecs", "VaultPOSIX"]),
-        .testTarget(name: "VaultCLITests", dependencies: ["vault"]),
+        .testTarget(name: "VaultCLITests", dependencies: ["vault", "VaultTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

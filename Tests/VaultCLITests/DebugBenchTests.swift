@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 @Suite("vault debug bench: deflate engines")

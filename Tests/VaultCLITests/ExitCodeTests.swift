@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// Bad arguments exit 64; every error line starts with `vault:`

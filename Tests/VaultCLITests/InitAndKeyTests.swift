@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// End-to-end tests of `vault init`, `vault key` and the exit codes.

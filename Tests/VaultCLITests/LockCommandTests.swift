@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// Locks across processes: racing for an exclusive lock, `vault unlock`,

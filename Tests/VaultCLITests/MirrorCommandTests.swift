@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// End-to-end tests of `vault mirror` and `vault verify --repair-from`.

@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// `vault mirror` at its edges: a destination that overlaps the source, and

@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// End-to-end tests of the ransomware check: `backup` exit code 5 and its

@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// Makes a folder read-only for the vault processes a test runs, the way

@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// Commands that only read work on a read-only repository (a write-protected

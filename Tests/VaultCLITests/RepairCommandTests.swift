@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// End-to-end tests of `vault repair`, and of listing a repository with a damaged snapshot.

@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// End-to-end tests of `vault sync`: two hosts simulated with `--host` and two folders.

@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// `vault snapshots --kind sync --name SET` lists a sync set's history.

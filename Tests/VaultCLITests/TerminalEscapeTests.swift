@@ -1,4 +1,5 @@
 import Foundation
+import VaultTestSupport
 import Testing
 
 /// Strings from a repository (host names, tags, paths, a `--stdin-filename`,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultStorage
 import VaultStorageTesting
 @testable import VaultStorageS3
@@ -10,7 +11,7 @@ struct S3CommandTests {
     @Test("init, backup, incremental backup, restore bit-exact, verify --read-data, mirror both ways, repair from S3")
     func endToEnd() async throws {
         let server = try await SeaweedServer.sharedServer()
-        let vault = VaultRunner(server)
+        let vault = VaultProcess(server)
         let scratch = try ScratchFolder()
         let source = scratch.appending("source")
         try writeFiles(in: source, sizes: [0, 1, 5_000, 3 << 20, 1 << 20, 200_000], seed: 1)
@@ -73,23 +74,23 @@ struct S3CommandTests {
         let server = try await SeaweedServer.sharedServer()
         let bucket = uniqueName("errors")
         let repo = "s3:\(server.endpoint)/\(bucket)"
-        #expect(try VaultRunner(server).run(["init", "-r", repo]).status == 0)
+        #expect(try VaultProcess(server).run(["init", "-r", repo]).status == 0)
 
-        let wrongKey = try VaultRunner(server, extra: ["AWS_SECRET_ACCESS_KEY": "wrong"]).run(["snapshots", "-r", repo])
+        let wrongKey = try VaultProcess(server, extra: ["AWS_SECRET_ACCESS_KEY": "wrong"]).run(["snapshots", "-r", repo])
         #expect(wrongKey.status == 1)
         #expect(wrongKey.standardError.hasPrefix("vault: "))
         #expect(wrongKey.standardError.split(separator: "\n").count == 1, "\(wrongKey.standardError)")
         #expect(wrongKey.standardError.contains("SignatureDoesNotMatch"), "\(wrongKey.standardError)")
 
-        let noKeys = try VaultRunner(server, extra: ["AWS_ACCESS_KEY_ID": ""]).run(["snapshots", "-r", repo])
+        let noKeys = try VaultProcess(server, extra: ["AWS_ACCESS_KEY_ID": ""]).run(["snapshots", "-r", repo])
         #expect(noKeys.status == 1)
         #expect(noKeys.standardError.contains("AWS_ACCESS_KEY_ID"), "\(noKeys.standardError)")
 
-        let missing = try VaultRunner(server).run(["snapshots", "-r", "s3:\(server.endpoint)/\(uniqueName("nobucket"))"])
+        let missing = try VaultProcess(server).run(["snapshots", "-r", "s3:\(server.endpoint)/\(uniqueName("nobucket"))"])
         #expect(missing.status == 10, "no repository there: \(missing.standardError)")
         #expect(missing.standardError.hasPrefix("vault: there is no repository at s3:"), "\(missing.standardError)")
 
-        let malformed = try VaultRunner(server).run(["snapshots", "-r", "s3:\(server.endpoint)/Bad_Bucket"])
+        let malformed = try VaultProcess(server).run(["snapshots", "-r", "s3:\(server.endpoint)/Bad_Bucket"])
         #expect(malformed.status == 1)
         #expect(malformed.standardError.contains("invalid S3 location"), "\(malformed.standardError)")
     }

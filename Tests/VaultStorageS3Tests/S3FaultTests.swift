@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import VaultTestSupport
 import VaultStorage
 import VaultStorageTesting
 @testable import VaultStorageS3
@@ -47,7 +48,7 @@ struct S3FaultTests {
         let scratch = try ScratchFolder()
         let server = try await SeaweedServer.start(directory: scratch.appending("server"))
         defer { server.stop() }
-        let vault = VaultRunner(server, extra: ["VAULT_S3_TIMEOUT": "2"])
+        let vault = VaultProcess(server, extra: ["VAULT_S3_TIMEOUT": "2"])
         let bucket = uniqueName("killed")
         let repo = "s3:\(server.endpoint)/\(bucket)"
         #expect(try vault.run(["init", "-r", repo]).status == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultStorage
 import VaultStorageTesting
 @testable import VaultStorageS3
@@ -15,7 +16,7 @@ struct S3LifecycleTests {
     @Test("forget --keep-last 1 --prune shrinks an S3 repository; the kept snapshot restores bit-exact and verifies")
     func forgetAndPrune() async throws {
         let server = try await SeaweedServer.sharedServer()
-        let vault = VaultRunner(server)
+        let vault = VaultProcess(server)
         let scratch = try ScratchFolder()
         let source = scratch.appending("source")
         let bucket = uniqueName("prune")
@@ -51,7 +52,7 @@ struct S3LifecycleTests {
     @Test("two folders sync through an S3 repository, a conflict keeps both versions")
     func syncThroughS3() async throws {
         let server = try await SeaweedServer.sharedServer()
-        let vault = VaultRunner(server)
+        let vault = VaultProcess(server)
         let scratch = try ScratchFolder()
         let home = scratch.appending("home"), work = scratch.appending("work")
         for folder in [home, work] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }

@@ -1,75 +1,16 @@
 import Foundation
 import Glibc
 import Testing
+import VaultTestSupport
 import VaultStorage
 @testable import VaultStorageS3
 
-/// Runs the built `vault` executable (found beside the test binary, as
-/// `VaultCLITests` does) with S3 credentials in its environment.
-struct VaultRunner {
-    struct Result {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
-    }
-
-    static let executable: URL = {
-        let testBinary = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        var directory = testBinary.deletingLastPathComponent()
-        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("vault").path), directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("vault")
-    }()
-
-    var environment: [String: String]
-
+extension VaultProcess {
+    /// A runner of the built `vault` with the S3 server's credentials (and
+    /// `extra`) in its environment.
     init(_ server: SeaweedServer, extra: [String: String] = [:]) {
-        environment = server.environment.merging(["VAULT_PASSWORD": "s3 test password", "PATH": "/usr/bin:/bin"]) { $1 }
-            .merging(extra) { $1 }
-    }
-
-    /// Starts vault without waiting; its standard error goes to `errorFile` if given.
-    func start(_ arguments: [String], errorFile: String? = nil) throws -> Process {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        if let errorFile {
-            FileManager.default.createFile(atPath: errorFile, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-        } else {
-            process.standardError = FileHandle.nullDevice
-        }
-        try process.run()
-        return process
-    }
-
-    @discardableResult
-    func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.environment = environment
-        let folder = NSTemporaryDirectory() + "vault-s3-run-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        FileManager.default.createFile(atPath: folder + "/out", contents: nil)
-        FileManager.default.createFile(atPath: folder + "/err", contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/out"))
-        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/err"))
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        try error.close()
-        return Result(
-            status: process.terminationStatus,
-            standardOutput: (try? String(contentsOfFile: folder + "/out", encoding: .utf8)) ?? "",
-            standardError: (try? String(contentsOfFile: folder + "/err", encoding: .utf8)) ?? "")
+        self.init(environment: server.environment.merging(["VAULT_PASSWORD": "s3 test password", "PATH": "/usr/bin:/bin"]) { $1 }
+            .merging(extra) { $1 })
     }
 }
 

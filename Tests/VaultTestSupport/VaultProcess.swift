@@ -1,15 +1,29 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the built `vault` executable, as a user would.
-struct VaultProcess {
-    struct Result {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
+package struct VaultProcess: Sendable {
+    /// What a run of vault left behind.
+    package struct Result: Sendable {
+        /// The exit status.
+        package var status: Int32
+        /// Everything it printed on standard output.
+        package var standardOutput: String
+        /// Everything it printed on standard error.
+        package var standardError: String
+
+        /// A result, for tests that run vault another way.
+        package init(status: Int32, standardOutput: String, standardError: String) {
+            self.status = status
+            self.standardOutput = standardOutput
+            self.standardError = standardError
+        }
     }
 
     /// The `vault` executable next to the test bundle.
-    static let executable: URL = {
+    package static let executable: URL = {
         let testBinary = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         var directory = testBinary.deletingLastPathComponent()
         // On Linux the test bundle is an executable in the build folder; on macOS a bundle inside it.
@@ -20,13 +34,18 @@ struct VaultProcess {
     }()
 
     /// Environment for every run: a password, nothing from the developer's shell that vault reads.
-    var environment: [String: String] = ["VAULT_PASSWORD": "test password", "PATH": "/usr/bin:/bin"]
+    package var environment: [String: String]
 
     /// Run as this user ID (through `setpriv`), or as the test's own user.
-    var userID: UInt32?
+    package var userID: UInt32?
+
+    /// A runner whose runs see only `environment` (by default a password and a plain `PATH`).
+    package init(environment: [String: String] = ["VAULT_PASSWORD": "test password", "PATH": "/usr/bin:/bin"]) {
+        self.environment = environment
+    }
 
     /// The same runner, running vault as another user. Requires root.
-    func asUser(_ id: UInt32) -> VaultProcess {
+    package func asUser(_ id: UInt32) -> VaultProcess {
         var copy = self
         copy.userID = id
         return copy
@@ -43,19 +62,25 @@ struct VaultProcess {
         process.environment = environment
     }
 
-    /// Starts `vault ARGUMENTS` without waiting; its output is discarded.
-    func start(_ arguments: [String]) throws -> Process {
+    /// Starts `vault ARGUMENTS` without waiting; its standard output is
+    /// discarded, its standard error goes to `errorFile` if one is given.
+    package func start(_ arguments: [String], errorFile: String? = nil) throws -> Process {
         let process = Process()
         configure(process, arguments)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let errorFile {
+            FileManager.default.createFile(atPath: errorFile, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
 
     /// Runs `vault ARGUMENTS` and waits for it.
     @discardableResult
-    func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    package func run(_ arguments: [String], input: String? = nil) throws -> Result {
         let process = Process()
         configure(process, arguments)
         let output = Pipe()
@@ -81,25 +106,5 @@ struct VaultProcess {
             standardOutput: String(decoding: outputData, as: UTF8.self),
             standardError: String(decoding: errorData, as: UTF8.self)
         )
-    }
-}
-
-/// A temporary directory removed when the test ends.
-final class TemporaryDirectory {
-    let path: String
-
-    /// Creates the directory in `parent` (default: the temporary directory).
-    init(in parent: String? = nil) throws {
-        let temporary = parent ?? NSTemporaryDirectory()
-        let base = temporary.hasSuffix("/") ? String(temporary.dropLast()) : temporary
-        var bytes = Array((base + "/vault-cli-XXXXXX").utf8CString)
-        guard mkdtemp(&bytes) != nil else { throw CocoaError(.fileWriteUnknown) }
-        path = String(cString: bytes)
-    }
-
-    func appending(_ component: String) -> String { path + "/" + component }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
     }
 }
