@@ -23,7 +23,9 @@ struct BoundedConcurrencyTests {
 
     struct Stop: Error {}
 
-    /// Work that holds a slot for a moment.
+    /// Work that holds a slot for a moment. The long pauses in the
+    /// cancellation tests (600 s) can end only by cancellation, so the
+    /// counts do not depend on how busy the machine is.
     private static func work(_ value: Int, gauge: Gauge, pause: Duration = .milliseconds(2)) -> @Sendable () async -> Int {
         {
             await gauge.enter()
@@ -87,7 +89,7 @@ struct BoundedConcurrencyTests {
         await BoundedConcurrency.run(limit: 4) { () -> (@Sendable () async -> Int)? in
             guard started < 100 else { return nil }
             started += 1
-            return Self.work(started, gauge: gauge, pause: .milliseconds(started == 1 ? 1 : 2_000))
+            return Self.work(started, gauge: gauge, pause: started == 1 ? .milliseconds(1) : .seconds(600))
         } collect: { _ in
             collected += 1
             return .stopStarting
@@ -105,7 +107,7 @@ struct BoundedConcurrencyTests {
         await #expect(throws: Stop.self) {
             try await BoundedConcurrency.run(limit: 3) { () throws(Stop) -> (@Sendable () async -> Int)? in
                 started += 1
-                return Self.work(started, gauge: gauge, pause: .milliseconds(started == 1 ? 1 : 2_000))
+                return Self.work(started, gauge: gauge, pause: started == 1 ? .milliseconds(1) : .seconds(600))
             } collect: { (_: Int) throws(Stop) -> BoundedConcurrency.Decision in
                 throw Stop()
             }
