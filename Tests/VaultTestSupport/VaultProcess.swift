@@ -69,7 +69,7 @@ package struct VaultProcess: Sendable {
         configure(process, arguments)
         process.standardOutput = FileHandle.nullDevice
         if let errorFile {
-            FileManager.default.createFile(atPath: errorFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         } else {
             process.standardError = FileHandle.nullDevice
