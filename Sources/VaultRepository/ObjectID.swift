@@ -1,4 +1,5 @@
 import VaultCodecs
+import VaultStorage
 
 /// The kinds of repository objects that have an ID of their own type.
 ///
@@ -8,26 +9,32 @@ import VaultCodecs
 package protocol ObjectIDKind: Sendable {
     /// How the kind is named in messages: `pack`, `snapshot`, …
     static var name: String { get }
+    /// Where objects of the kind are stored.
+    static var objectKind: ObjectKind { get }
 }
 
 /// Marks IDs of pack files (`data/XX/NAME`).
 package enum PackObject: ObjectIDKind {
     package static let name = "pack"
+    package static let objectKind = ObjectKind.data
 }
 
 /// Marks IDs of snapshot files (`snapshots/NAME`).
 package enum SnapshotObject: ObjectIDKind {
     package static let name = "snapshot"
+    package static let objectKind = ObjectKind.snapshots
 }
 
 /// Marks IDs of index files (`index/NAME`).
 package enum IndexFileObject: ObjectIDKind {
     package static let name = "index"
+    package static let objectKind = ObjectKind.index
 }
 
 /// Marks IDs of key files (`keys/NAME`).
 package enum KeyObject: ObjectIDKind {
     package static let name = "key"
+    package static let objectKind = ObjectKind.keys
 }
 
 /// The ID of a pack file: the SHA-256 of its bytes.
@@ -87,5 +94,16 @@ extension ObjectID: Codable {
     /// Encodes the ID as 64 lowercase hexadecimal digits.
     package func encode(to encoder: any Encoder) throws {
         try digest.encode(to: encoder)
+    }
+}
+
+extension ObjectName {
+    /// The name of the object an ID names.
+    ///
+    /// Never fails: an ID is 32 bytes, whose 64 lowercase hexadecimal
+    /// digits are always a valid object name (the one place this is relied
+    /// on; names read from a storage are checked by `ObjectName` itself).
+    package init<Kind>(_ id: ObjectID<Kind>) {
+        self = try! ObjectName(kind: Kind.objectKind, name: id.hex)
     }
 }

@@ -63,7 +63,7 @@ extension Repository {
             IndexFile.Blob(id: key.id, type: key.type, offset: location.offset, length: location.length, rawLength: location.rawLength)
         }
         if checkingBlobs {
-            let name = try ObjectName.pack(id)
+            let name = ObjectName(id)
             let bytes = try await Self.storageCall { () async throws(StorageError) in try await storage.get(name) }
             guard SHA256Hasher.hash(bytes) == id.digest else {
                 throw RepositoryError.damaged("pack \(id.shortHex)", "its contents do not match its name")
@@ -83,15 +83,3 @@ extension Repository {
     }
 }
 
-extension ObjectName {
-    /// The name of a pack file.
-    ///
-    /// - Throws: Never for a digest's 64 hex digits; ``RepositoryError`` otherwise.
-    static func pack(_ id: PackID) throws(RepositoryError) -> ObjectName {
-        do {
-            return try ObjectName(kind: .data, name: id.hex)
-        } catch {
-            throw RepositoryError(.damaged, "pack \(id.shortHex) has no valid object name")
-        }
-    }
-}

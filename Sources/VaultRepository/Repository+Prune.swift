@@ -38,7 +38,7 @@ extension Repository {
 
     /// Reads a byte range of a pack as stored, without opening anything.
     package func loadPackRange(_ pack: PackID, _ range: Range<Int64>) async throws(RepositoryError) -> [UInt8] {
-        let name = try ObjectName.pack(pack)
+        let name = ObjectName(pack)
         let bytes = try await Self.storageCall { () async throws(StorageError) in try await storage.get(name, range: range) }
         guard Int64(bytes.count) == range.count else {
             throw RepositoryError.damaged("pack \(pack.shortHex)", "a read of \(range.count) bytes returned \(bytes.count)")

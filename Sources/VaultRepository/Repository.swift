@@ -102,7 +102,7 @@ package struct Repository: Sendable {
         let header = try RepositoryConfig.header(of: bytes)
         // Entries not named by a SHA-256 (a stray `keys/readme`) are not key files: ignored.
         let keyFiles = try await storageCall { () async throws(StorageError) in
-            try await storage.listAllObjects(.keys)
+            try await storage.listAll(.keys)
         }.filter { Digest256(hex: $0.name.name) != nil }
         guard header.isEncrypted else {
             guard keyFiles.isEmpty else {
@@ -226,7 +226,7 @@ package struct Repository: Sendable {
 
     /// Names of every object of a kind, sorted.
     package func list(_ kind: ObjectKind) async throws(RepositoryError) -> [ObjectInfo] {
-        try await Self.storageCall { () async throws(StorageError) in try await storage.listAllObjects(kind) }.sorted { $0.name < $1.name }
+        try await Self.storageCall { () async throws(StorageError) in try await storage.listAll(kind) }.sorted { $0.name < $1.name }
     }
 
     static func storageCall<T>(_ body: () async throws(StorageError) -> T) async throws(RepositoryError) -> T {
@@ -304,7 +304,7 @@ package struct Repository: Sendable {
 
     /// Loads one snapshot manifest.
     package func loadSnapshot(_ id: SnapshotID) async throws(RepositoryError) -> SnapshotManifest {
-        let name = try! ObjectName(kind: .snapshots, name: id.hex)
+        let name = ObjectName(id)
         return try SnapshotManifest(decoding: try await loadObject(name), what: "snapshot \(id.shortHex)")
     }
 
@@ -447,7 +447,7 @@ package struct Repository: Sendable {
 
     /// Stores a finished pack; a damaged pack of the same name is replaced.
     package func savePack(_ pack: FinishedPack) async throws(RepositoryError) {
-        let name = try ObjectName.pack(pack.id)
+        let name = ObjectName(pack.id)
         try await Self.storeContentAddressed(pack.bytes, as: name, id: pack.id.digest, in: storage)
     }
 
@@ -459,7 +459,7 @@ package struct Repository: Sendable {
     /// - Throws: ``RepositoryError`` with code `.damaged` when the header is
     ///   unreadable or does not account for the whole file.
     package func loadPackHeader(_ id: PackID, size: Int64) async throws(RepositoryError) -> PackHeader {
-        let name = try ObjectName.pack(id)
+        let name = ObjectName(id)
         let what = "pack \(id.shortHex)"
         guard size >= Int64(PackHeader.trailerSize) else {
             throw RepositoryError.damaged(what, "\(size) bytes is too short for a pack")
@@ -496,7 +496,7 @@ package struct Repository: Sendable {
     /// Reads one blob, checks it against its ID and returns its plaintext.
     package func loadBlob(_ id: Digest256, at location: BlobLocation) async throws(RepositoryError) -> [UInt8] {
         try checkClaimedLengths(location, id: id)  // before reading or allocating what they claim
-        let name = try ObjectName.pack(location.pack)
+        let name = ObjectName(location.pack)
         let start = Int64(location.offset)
         let stored = try await Self.storageCall { () async throws(StorageError) in
             try await storage.get(name, range: start..<start + Int64(location.length))
@@ -514,18 +514,5 @@ package struct Repository: Sendable {
             throw RepositoryError(.damaged, "tree \(id.shortHex) is missing from the index")
         }
         return try Tree(decoding: try await loadBlob(id, at: location), what: "tree \(id.shortHex)")
-    }
-}
-
-extension Storage {
-    /// Collects a listing, keeping typed storage errors.
-    package func listAllObjects(_ kind: ObjectKind) async throws(StorageError) -> [ObjectInfo] {
-        do {
-            return try await listAll(kind)
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            throw StorageError(.io, name: nil, message: "listing \(kind.rawValue) in \(location) failed: \(error)")
-        }
     }
 }

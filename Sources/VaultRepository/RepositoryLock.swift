@@ -102,7 +102,7 @@ package struct RepositoryLock: Sendable {
     }
 
     static func entries(storage: any Storage, cipher: ObjectCipher) async throws(RepositoryError) -> [LockEntry] {
-        let listing = try await Repository.storageCall { () async throws(StorageError) in try await storage.listAllObjects(.locks) }
+        let listing = try await Repository.storageCall { () async throws(StorageError) in try await storage.listAll(.locks) }
         var result: [LockEntry] = []
         for info in listing.sorted(by: { $0.name < $1.name }) {
             let bytes: [UInt8]

@@ -186,7 +186,7 @@ package struct SnapshotForget {
     }
 
     private func removeSnapshot(_ id: SnapshotID) async throws(RepositoryError) {
-        let name = try! ObjectName(kind: .snapshots, name: id.hex)
+        let name = ObjectName(id)
         do {
             try await repository.storage.delete(name)
         } catch where error.code == .notFound {

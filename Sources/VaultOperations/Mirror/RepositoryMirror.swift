@@ -139,8 +139,8 @@ package struct RepositoryMirror: Sendable {
         let (sourceConfig, destinationConfig) = try await checkedConfigs()
         let source = self.source.storage
 
-        var sourceObjects: [ObjectKind: [String: Int64]] = [:]
-        var destinationObjects: [ObjectKind: [String: Int64]] = [:]
+        var sourceObjects: [ObjectKind: [ObjectName: Int64]] = [:]
+        var destinationObjects: [ObjectKind: [ObjectName: Int64]] = [:]
         for kind in ObjectKind.allCases where kind != .config && kind != .locks {
             sourceObjects[kind] = try await Self.listing(source, kind)
             destinationObjects[kind] = try await Self.listing(destination, kind)
@@ -151,7 +151,7 @@ package struct RepositoryMirror: Sendable {
             throw OperationError(
                 .targetFailed,
                 "\(destination.location) holds \(unknownSnapshots.count) snapshot\(unknownSnapshots.count == 1 ? "" : "s") the source does not know "
-                    + "(\(unknownSnapshots.sorted().prefix(3).map { String($0.prefix(8)) }.joined(separator: ", "))): refusing to mirror; "
+                    + "(\(unknownSnapshots.sorted().prefix(3).map { String($0.name.prefix(8)) }.joined(separator: ", "))): refusing to mirror; "
                     + "back them up into the source, or pass --delete to remove them from the mirror"
             )
         }
@@ -164,9 +164,8 @@ package struct RepositoryMirror: Sendable {
                 if destinationConfig == nil { plan.append((.config, Int64(sourceConfig.count))) }
                 continue
             }
-            for (name, size) in sourceObjects[kind, default: [:]].sorted(by: { $0.key < $1.key }) {
-                let objectName = try! ObjectName(kind: kind, name: name)
-                if let existing = destinationObjects[kind]?[name] {
+            for (objectName, size) in sourceObjects[kind, default: [:]].sorted(by: { $0.key < $1.key }) {
+                if let existing = destinationObjects[kind]?[objectName] {
                     if existing == size {
                         summary.unchanged += 1
                         continue
@@ -197,7 +196,7 @@ package struct RepositoryMirror: Sendable {
         var removals: [ObjectName] = []
         for kind in Self.copyOrder.reversed() where kind != .config {
             for name in destinationObjects[kind, default: [:]].keys.sorted() where sourceObjects[kind]?[name] == nil {
-                removals.append(try! ObjectName(kind: kind, name: name))
+                removals.append(name)
             }
         }
         if !options.delete {
@@ -380,9 +379,9 @@ package struct RepositoryMirror: Sendable {
         }
     }
 
-    private static func listing(_ storage: any Storage, _ kind: ObjectKind) async throws(RepositoryError) -> [String: Int64] {
-        let objects = try await call { () async throws(StorageError) in try await storage.listAllObjects(kind) }
-        return Dictionary(objects.map { ($0.name.name, $0.size) }, uniquingKeysWith: { first, _ in first })
+    private static func listing(_ storage: any Storage, _ kind: ObjectKind) async throws(RepositoryError) -> [ObjectName: Int64] {
+        let objects = try await call { () async throws(StorageError) in try await storage.listAll(kind) }
+        return Dictionary(objects.map { ($0.name, $0.size) }, uniquingKeysWith: { first, _ in first })
     }
 
     static func call<T>(_ body: () async throws(StorageError) -> T) async throws(RepositoryError) -> T {

@@ -164,14 +164,14 @@ package struct RepositoryPrune {
             let written = try await execution.writeIndex(records, superseding: oldIndexFiles)
             report.indexFilesWritten = written.count
             let old = oldIndexFiles.filter { !written.contains($0) }
-            try await execution.remove(old.map { try! ObjectName(kind: .index, name: $0.hex) })
+            try await execution.remove(old.map(ObjectName.init))
             report.indexFilesRemoved = old.count
         }
 
         // 4. Packs no index names any more, then stale temporary files.
         var doomed = Set(plan.delete.keys).union(plan.deleteUnindexed.keys)
         doomed.formUnion(plan.repack.map(\.pack).filter { pack in !repacked.damaged.contains { $0.pack == pack } })
-        try await execution.remove(doomed.sorted().map { try! ObjectName(kind: .data, name: $0.hex) })
+        try await execution.remove(doomed.sorted().map(ObjectName.init))
         if let local = repository.storage as? LocalDirectoryStorage {
             do {
                 report.temporaryFilesRemoved = try await local.removeStaleTemporaryFiles(olderThan: options.safetyMargin)

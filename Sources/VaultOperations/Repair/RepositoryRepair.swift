@@ -59,7 +59,7 @@ package struct RepositoryRepair: Sendable {
             var wanted = Set(Self.damagedObjects(in: outcome.after))
             for kind in [ObjectKind.keys, .data, .index, .snapshots] {
                 let present = Set(try await repository.list(kind).map(\.name))
-                for info in try await RepositoryMirror.call({ () async throws(StorageError) in try await mirror.listAllObjects(kind) })
+                for info in try await RepositoryMirror.call({ () async throws(StorageError) in try await mirror.listAll(kind) })
                 where !present.contains(info.name) {
                     wanted.insert(info.name)
                 }

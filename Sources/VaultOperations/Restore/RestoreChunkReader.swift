@@ -78,7 +78,7 @@ struct RestorePackRead: Sendable {
     ///
     /// - Returns: Every blob of the range, decoded or with its error.
     func decode(from repository: Repository) async -> [Decoded] {
-        let name = try! ObjectName(kind: .data, name: pack.hex)
+        let name = ObjectName(pack)
         let bytes: [UInt8]
         do {
             bytes = try await repository.storage.get(name, range: start..<end)

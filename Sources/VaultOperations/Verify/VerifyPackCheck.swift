@@ -78,7 +78,7 @@ struct VerifyPackCheck: Sendable {
 
     /// Reads the pack whole, checks its hash and decodes every blob the index places in it.
     private func readWhole(_ indexed: VerifyIndex.Pack, in repository: Repository, packIsReported: Bool, into result: inout Result) async {
-        let name = try! ObjectName(kind: .data, name: id.hex)  // 64 hex digits: always valid
+        let name = ObjectName(id)
         let bytes: [UInt8]
         do {
             bytes = try await repository.storage.get(name)
