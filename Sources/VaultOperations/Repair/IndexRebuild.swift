@@ -15,7 +15,7 @@ import VaultStorage
 ///
 /// Runs under an exclusive lock. The plan (which packs come from which
 /// source) is computed first, then written.
-package struct IndexRebuild {
+package struct IndexRebuild: Sendable {
     /// What a rebuild did.
     package struct Outcome: Sendable {
         /// Packs in the new index.
@@ -51,16 +51,8 @@ package struct IndexRebuild {
     ///
     /// - Throws: ``RepositoryError`` when the repository cannot be locked,
     ///   listed, or the new index file cannot be written.
-    package func run() async throws(RepositoryError) -> Outcome {
-        let lock = try await RepositoryLock.acquire(repository, exclusive: true)
-        do {
-            let outcome = try await rebuild()
-            try await lock.release()
-            return outcome
-        } catch {
-            try? await lock.release()
-            throw error
-        }
+    package func run() async throws -> Outcome {
+        try await repository.withLock(.exclusive) { try await self.rebuild() }
     }
 
     private func rebuild() async throws(RepositoryError) -> Outcome {
@@ -101,7 +93,7 @@ package struct IndexRebuild {
         outcome.newIndexFile = try await repository.saveIndex(IndexFile(supersedes: oldFiles, packs: records))
         for id in oldFiles where id != outcome.newIndexFile {
             do {
-                try await repository.storage.delete(try ObjectName(kind: .index, name: id.hex))
+                try await repository.storage.delete(ObjectName(id))
                 outcome.removedIndexFiles.append(id)
             } catch {
                 // Superseded already: a file left behind is ignored by readers.

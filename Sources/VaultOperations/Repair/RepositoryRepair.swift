@@ -123,11 +123,11 @@ package struct RepositoryRepair: Sendable {
     static func damagedObjects(in report: VerifyReport) -> [ObjectName] {
         report.problems.compactMap { finding -> ObjectName? in
             switch finding.object {
-            case .key(let id): try? ObjectName(kind: .keys, name: id.hex)
-            case .index(let id): try? ObjectName(kind: .index, name: id.hex)
-            case .pack(let id): try? ObjectName(kind: .data, name: id.hex)
-            case .blob(_, _, let pack?): try? ObjectName(kind: .data, name: pack.hex)
-            case .snapshot(let id): try? ObjectName(kind: .snapshots, name: id.hex)
+            case .key(let id): ObjectName(id)
+            case .index(let id): ObjectName(id)
+            case .pack(let id): ObjectName(id)
+            case .blob(_, _, let pack?): ObjectName(pack)
+            case .snapshot(let id): ObjectName(id)
             case .blob(_, _, nil), .repository: nil
             }
         }

@@ -9,7 +9,7 @@ import VaultStorage
 /// restored through it; removing it lets every listing run clean. The
 /// data it used stays until prune decides about it. Runs under an
 /// exclusive lock when it removes anything.
-package struct SnapshotRepair {
+package struct SnapshotRepair: Sendable {
     /// What the repair found and did.
     package struct Outcome: Sendable {
         /// The damaged snapshot files, and why.
@@ -32,31 +32,19 @@ package struct SnapshotRepair {
     /// Finds the damaged snapshots and removes them when ``forgetDamaged`` is set.
     ///
     /// - Throws: ``RepositoryError`` when the snapshots cannot be listed or read, or one cannot be removed.
-    package func run() async throws(RepositoryError) -> Outcome {
+    package func run() async throws -> Outcome {
         guard forgetDamaged else {
             return Outcome(damaged: try await repository.snapshotCatalog().damaged.map { ($0.id, $0.error.message) })
         }
-        let lock = try await RepositoryLock.acquire(repository, exclusive: true)
-        do {
+        let repository = self.repository
+        return try await repository.withLock(.exclusive) {
             // Listed again under the lock: what is removed is what is damaged now.
             var outcome = Outcome(damaged: try await repository.snapshotCatalog().damaged.map { ($0.id, $0.error.message) })
             for (id, _) in outcome.damaged {
-                try await Self.delete(try Self.name(of: id), in: repository.storage)
+                try await Self.delete(ObjectName(id), in: repository.storage)
                 outcome.removed.append(id)
             }
-            try await lock.release()
             return outcome
-        } catch {
-            try? await lock.release()
-            throw error
-        }
-    }
-
-    private static func name(of id: SnapshotID) throws(RepositoryError) -> ObjectName {
-        do {
-            return try ObjectName(kind: .snapshots, name: id.hex)
-        } catch {
-            throw RepositoryError(error)
         }
     }
 
