@@ -57,4 +57,9 @@ package struct ConcurrencyLimitedStorage: Storage {
     package func delete(_ name: ObjectName) async throws(StorageError) {
         try await permits.with { () async throws(StorageError) in try await base.delete(name) }
     }
+
+    /// Forwards to the wrapped storage.
+    package func removeStaleTemporaryFiles(olderThan age: Duration) async throws(StorageError) -> Int {
+        try await base.removeStaleTemporaryFiles(olderThan: age)
+    }
 }

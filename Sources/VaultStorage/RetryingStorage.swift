@@ -58,6 +58,11 @@ package struct RetryingStorage: Storage {
     package func delete(_ name: ObjectName) async throws(StorageError) {
         try await policy.run { () async throws(StorageError) in try await base.delete(name) }
     }
+
+    /// Forwards to the wrapped storage.
+    package func removeStaleTemporaryFiles(olderThan age: Duration) async throws(StorageError) -> Int {
+        try await base.removeStaleTemporaryFiles(olderThan: age)
+    }
 }
 
 /// How ``RetryingStorage`` repeats failed calls.

@@ -63,9 +63,24 @@ package protocol Storage: Sendable {
     /// - Throws: ``StorageError``; perhaps `.notFound` if there is no such
     ///   object (see the protocol's promises).
     func delete(_ name: ObjectName) async throws(StorageError)
+
+    /// Removes what interrupted `put`s left behind (a local folder's
+    /// temporary files) once it is older than `age`, so that a `put`
+    /// running in another process keeps its own.
+    ///
+    /// A backend whose `put` leaves nothing behind (an object store) has
+    /// nothing to remove: the default does nothing.
+    ///
+    /// - Returns: How many leftovers were removed.
+    func removeStaleTemporaryFiles(olderThan age: Duration) async throws(StorageError) -> Int
 }
 
 extension Storage {
+    /// Nothing to remove: `put` leaves nothing behind.
+    package func removeStaleTemporaryFiles(olderThan age: Duration) async throws(StorageError) -> Int {
+        0
+    }
+
     /// Collects the whole listing of one kind.
     package func listAll(_ kind: ObjectKind) async throws(StorageError) -> [ObjectInfo] {
         var result: [ObjectInfo] = []

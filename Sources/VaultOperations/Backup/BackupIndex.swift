@@ -66,10 +66,8 @@ struct BackupIndex {
                 })
             }
         }
-        if let local = repository.storage as? LocalDirectoryStorage {
-            // Best effort: a leftover temporary file costs space, never data.
-            _ = try? await local.removeStaleTemporaryFiles(olderThan: staleTemporaryFileAge)
-        }
+        // Best effort: a leftover temporary file costs space, never data.
+        _ = try? await repository.storage.removeStaleTemporaryFiles(olderThan: staleTemporaryFileAge)
         return BackupIndex(
             chunks: chunks, missingPacks: inventory.missing, damagedIndexFiles: loaded.damagedFiles.map(\.id),
             adoptedPacks: adopted.map(\.id), rejectedPacks: rejected

@@ -172,12 +172,10 @@ package struct RepositoryPrune {
         var doomed = Set(plan.delete.keys).union(plan.deleteUnindexed.keys)
         doomed.formUnion(plan.repack.map(\.pack).filter { pack in !repacked.damaged.contains { $0.pack == pack } })
         try await execution.remove(doomed.sorted().map(ObjectName.init))
-        if let local = repository.storage as? LocalDirectoryStorage {
-            do {
-                report.temporaryFilesRemoved = try await local.removeStaleTemporaryFiles(olderThan: options.safetyMargin)
-            } catch {
-                throw RepositoryError(error)
-            }
+        do {
+            report.temporaryFilesRemoved = try await repository.storage.removeStaleTemporaryFiles(olderThan: options.safetyMargin)
+        } catch {
+            throw RepositoryError(error)
         }
         report.sizeAfter = report.sizeBefore - report.deletedBytes - report.deletedUnindexedBytes - report.repackedBytes + report.writtenBytes
     }
