@@ -58,7 +58,8 @@ enum S3Time {
             return nil
         }
         let seconds = days(fromCivil: year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
-        return StorageTime(nanosecondsSinceEpoch: seconds * 1_000_000_000 + nanoseconds)
+        // Years past 2262 do not fit in nanoseconds: clamped, never a trap (a server's times are hostile input).
+        return StorageTime(seconds: seconds, nanoseconds: Int32(nanoseconds))
     }
 
     /// Decimal digits only, at most 18 of them.

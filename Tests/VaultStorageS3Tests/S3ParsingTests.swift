@@ -58,6 +58,10 @@ struct S3ParsingTests {
         #expect(S3Time.parseISO8601("2009-10-12T17:50:30.000Z") == StorageTime(nanosecondsSinceEpoch: 1_255_369_830 * 1_000_000_000))
         #expect(S3Time.parseISO8601("2009-10-12T17:50:30.5Z")?.nanosecondsSinceEpoch == 1_255_369_830_500_000_000)
         #expect(S3Time.parseHTTPDate("Mon, 12 Oct 2009 17:50:30 GMT") == StorageTime(nanosecondsSinceEpoch: 1_255_369_830 * 1_000_000_000))
+        // Times past 2262 (a hostile or broken server) clamp to the last nanosecond instead of trapping.
+        #expect(S3Time.parseISO8601("9999-12-31T23:59:59.999Z") == StorageTime(nanosecondsSinceEpoch: .max))
+        #expect(S3Time.parseHTTPDate("Fri, 31 Dec 9999 23:59:59 GMT") == StorageTime(nanosecondsSinceEpoch: .max))
+        #expect(S3Time.parseISO8601("2300-01-01T00:00:00Z") == StorageTime(nanosecondsSinceEpoch: .max))
         #expect(S3Storage.parseContentRange("bytes 0-9/1000")! == (0, 9, 1000))
         #expect(S3Storage.parseContentRange("bytes 5-4/1000") == nil)
         #expect(S3Storage.parseContentRange("bytes 0-9/5") == nil)
