@@ -44,10 +44,11 @@ let package = Package(
         // Linux declarations the Glibc module lacks (extended attributes).
         .systemLibrary(name: "CLinuxShims"),
 
-        // Leaf modules: they import nothing of ours.
-        .target(name: "VaultCodecs", dependencies: ["CZlib", "CLibdeflate", "COpenSSL"]),
-        .target(name: "VaultChunker"),
+        // The platform layer: the only module that imports Glibc.
         .target(name: "VaultPOSIX", dependencies: ["CLinuxShims"]),
+        // Leaves above it: codecs (threads and fork handling through VaultPOSIX) and the chunker.
+        .target(name: "VaultCodecs", dependencies: ["CZlib", "CLibdeflate", "COpenSSL", "VaultPOSIX"]),
+        .target(name: "VaultChunker"),
 
         // Storage backends: a flat namespace of typed objects.
         .target(name: "VaultStorage", dependencies: ["VaultPOSIX"]),
@@ -55,7 +56,7 @@ let package = Package(
         .target(name: "VaultStorageS3", dependencies: ["VaultStorage", "VaultCodecs", asyncHTTPClient, nioCore, nioHTTP1]),
 
         // The repository: packs, index, snapshots, trees, keys, locks.
-        .target(name: "VaultRepository", dependencies: ["VaultStorage", "VaultCodecs", "VaultChunker"]),
+        .target(name: "VaultRepository", dependencies: ["VaultStorage", "VaultCodecs", "VaultChunker", "VaultPOSIX"]),
 
         // Operations: backup, restore, verify, mirror.
         .target(name: "VaultOperations", dependencies: ["VaultRepository", "VaultStorage", "VaultStorageS3", "VaultChunker", "VaultCodecs", "VaultPOSIX"]),
@@ -63,7 +64,7 @@ let package = Package(
         // The command-line interface.
         .executableTarget(
             name: "vault",
-            dependencies: ["VaultOperations", "VaultRepository", "VaultStorage", "VaultChunker", "VaultCodecs", argumentParser]
+            dependencies: ["VaultOperations", "VaultRepository", "VaultStorage", "VaultChunker", "VaultCodecs", "VaultPOSIX", argumentParser]
         ),
 
         // Fuzzing (scripts/fuzz, docs/reliability.md): the parsers' entry points, and
@@ -79,7 +80,7 @@ let package = Package(
         // injection, for every backend's tests (test targets only).
         .target(name: "VaultStorageTesting", dependencies: ["VaultStorage"], path: "Tests/VaultStorageTesting"),
 
-        .testTarget(name: "VaultCodecsTests", dependencies: ["VaultTestSupport", "VaultCodecs"]),
+        .testTarget(name: "VaultCodecsTests", dependencies: ["VaultTestSupport", "VaultCodecs", "VaultPOSIX"]),
         .testTarget(name: "VaultChunkerTests", dependencies: ["VaultTestSupport", "VaultChunker", "VaultCodecs"]),
         .testTarget(name: "VaultStorageTests", dependencies: ["VaultStorage", "VaultStorageTesting", "VaultPOSIX"]),
         .testTarget(name: "VaultStorageS3Tests", dependencies: ["VaultTestSupport", "VaultStorageS3", "VaultStorage", "VaultStorageTesting", "VaultCodecs", "VaultOperations", "vault"]),

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
+
+internal import VaultPOSIX
 
 /// The order-0 (byte-frequency) entropy of a buffer: a cheap predictor of
 /// whether compressing it pays.
@@ -38,7 +35,7 @@ package enum ByteEntropy {
             let count = counts[value] + counts[256 + value] + counts[512 + value] + counts[768 + value]
             if count > 0 {
                 let probability = Double(count) / total
-                entropy -= probability * log2(probability)
+                entropy -= probability * binaryLogarithm(probability)
             }
         }
         return entropy

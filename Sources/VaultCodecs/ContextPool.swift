@@ -1,10 +1,5 @@
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Musl)
-internal import Musl
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
+
+import Synchronization
 
 /// A thread-safe free list of keyed OpenSSL contexts (or objects holding them).
 ///
@@ -14,8 +9,7 @@ internal import Darwin
 /// one), uses it alone, and hands it back; at most ``limit`` idle contexts are
 /// kept.
 final class ContextPool<Context>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var idle: [Context] = []
+    private let idle: Mutex<[UnsafeContext<Context>]>
     private let make: () -> Context
     private let release: (Context) -> Void
     private let limit: Int
@@ -30,17 +24,13 @@ final class ContextPool<Context>: @unchecked Sendable {
         self.limit = limit
         self.make = make
         self.release = release
-        mutex = UnsafeMutablePointer.allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        idle.reserveCapacity(limit)
+        var contexts: [UnsafeContext<Context>] = []
+        contexts.reserveCapacity(limit)
+        idle = Mutex(contexts)
     }
 
     deinit {
-        for context in idle { release(context) }
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
+        for context in idle.withLock({ $0 }) { release(context.value) }
     }
 
     /// Runs `body` with a context that no other thread uses meanwhile.
@@ -58,17 +48,22 @@ final class ContextPool<Context>: @unchecked Sendable {
     }
 
     private func take() -> Context {
-        pthread_mutex_lock(mutex)
-        let context = idle.popLast()
-        pthread_mutex_unlock(mutex)
-        return context ?? make()
+        idle.withLock { $0.popLast() }?.value ?? make()
     }
 
     private func giveBack(_ context: Context) {
-        pthread_mutex_lock(mutex)
-        let kept = idle.count < limit
-        if kept { idle.append(context) }
-        pthread_mutex_unlock(mutex)
+        let limit = limit
+        let kept = idle.withLock { idle in
+            guard idle.count < limit else { return false }
+            idle.append(UnsafeContext(value: context))
+            return true
+        }
         if !kept { release(context) }
     }
+}
+
+/// A context moved between threads through the pool's lock; only one
+/// thread uses it at a time, which the pool guarantees.
+private struct UnsafeContext<Context>: @unchecked Sendable {
+    let value: Context
 }

@@ -1,12 +1,6 @@
 internal import COpenSSL
+internal import VaultPOSIX
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Musl)
-internal import Musl
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
 
 /// One reusable OpenSSL digest context per thread, for one-shot hashing.
 ///
@@ -26,19 +20,14 @@ enum DigestScratch {
         return context
     }()
 
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        let status = pthread_key_create(&key) { context in
-            EVP_MD_CTX_free(OpaquePointer(context))
-        }
-        precondition(status == 0, "pthread_key_create failed (\(status))")
-        return key
-    }()
+    private static let slot = ThreadLocalSlot { context in
+        EVP_MD_CTX_free(OpaquePointer(context))
+    }
 
     /// This thread's scratch context, in whatever state its last use left it.
     @inline(__always)
     static var context: OpaquePointer {
-        if let context = pthread_getspecific(key) {
+        if let context = slot.value {
             return OpaquePointer(context)
         }
         return makeContext()
@@ -49,8 +38,7 @@ enum DigestScratch {
         guard let context = EVP_MD_CTX_new() else {
             fatalError("EVP_MD_CTX_new failed: out of memory")
         }
-        let status = pthread_setspecific(key, UnsafeRawPointer(context))
-        precondition(status == 0, "pthread_setspecific failed (\(status))")
+        slot.store(UnsafeMutableRawPointer(context))
         return context
     }
 

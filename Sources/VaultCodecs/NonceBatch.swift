@@ -1,11 +1,5 @@
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Musl)
-internal import Musl
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
 internal import COpenSSL
+internal import VaultPOSIX
 
 /// Random 96-bit GCM nonces, drawn from OpenSSL's generator a few hundred at
 /// a time.
@@ -17,7 +11,7 @@ internal import COpenSSL
 ///
 /// A forked child inherits a copy of every batch, and parent and child would
 /// then hand out the same nonces; a `pthread_atfork` handler bumps
-/// ``ForkGeneration/current`` in the child, which discards inherited batches.
+/// ``ForkObserver/generation`` in the child, which discards inherited batches.
 final class NonceBatch {
     /// How many nonces one `RAND_bytes` call provides.
     static let count = 256
@@ -27,11 +21,11 @@ final class NonceBatch {
     private var generation: UInt64
 
     init() {
-        ForkGeneration.register()
+        ForkObserver.start()
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.count * AES256GCM.nonceByteCount, alignment: 16)
         storage.initializeMemory(as: UInt8.self, repeating: 0)
         next = storage.count
-        generation = ForkGeneration.current
+        generation = ForkObserver.generation
     }
 
     deinit {
@@ -49,31 +43,14 @@ final class NonceBatch {
     func fill(_ nonce: UnsafeMutableRawBufferPointer) {
         let size = AES256GCM.nonceByteCount
         precondition(nonce.count == size)
-        if next == storage.count || generation != ForkGeneration.current {
+        if next == storage.count || generation != ForkObserver.generation {
             SecureRandom.fill(storage)
             next = 0
-            generation = ForkGeneration.current
+            generation = ForkObserver.generation
         }
         let source = storage.baseAddress! + next
         nonce.baseAddress!.copyMemory(from: source, byteCount: size)
         OPENSSL_cleanse(source, size)
         next += size
-    }
-}
-
-/// Counts the forks this process is a child of.
-enum ForkGeneration {
-    /// Changes in a forked child (single-threaded at that point), never in the
-    /// parent, so reading it without synchronisation is safe.
-    nonisolated(unsafe) static var current: UInt64 = 0
-
-    private static let registration: Void = {
-        let status = pthread_atfork(nil, nil) { ForkGeneration.current &+= 1 }
-        precondition(status == 0, "pthread_atfork failed (\(status))")
-    }()
-
-    /// Installs the fork handler (once per process).
-    static func register() {
-        _ = registration
     }
 }

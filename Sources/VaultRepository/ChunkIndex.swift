@@ -1,20 +1,5 @@
 import VaultCodecs
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Asks the kernel to back the 2 MiB-aligned part of `buffer` with huge pages
-/// (a hint; without transparent huge pages it does nothing).
-private func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-    #if os(Linux)
-    let hugePage = 2 << 20
-    guard let base = buffer.baseAddress, buffer.count >= 2 * hugePage else { return }
-    let start = (Int(bitPattern: base) + hugePage - 1) & ~(hugePage - 1)
-    let end = (Int(bitPattern: base) + buffer.count) & ~(hugePage - 1)
-    guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
-    _ = madvise(pointer, end - start, MADV_HUGEPAGE)
-    #endif
-}
+import VaultPOSIX
 
 /// The in-memory map from blob key (type and ID) to the blob's location in
 /// a pack.
@@ -370,7 +355,7 @@ extension ChunkIndex {
     private static func makeTable(slotBits: Int) -> [UInt32] {
         let count = 1 << slotBits
         return [UInt32](unsafeUninitializedCapacity: count) { buffer, initializedCount in
-            adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+            MemoryAdvice.preferHugePages(UnsafeMutableRawBufferPointer(buffer))
             buffer.initialize(repeating: 0)
             initializedCount = count
         }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import VaultPOSIX
 
 /// A lock file's contents (docs/format.md, "Locks").
 package struct LockFile: Sendable, Codable, Hashable {
@@ -40,7 +36,7 @@ package struct LockFile: Sendable, Codable, Hashable {
         if now.nanoseconds(since: time) > Self.staleAfterNanoseconds {  // saturating: a lock may claim any time
             return true
         }
-        if host == localHost, pid > 0, kill(pid, 0) != 0, errno == ESRCH {
+        if host == localHost, ProcessIdentity.isGone(pid) {
             return true
         }
         return false

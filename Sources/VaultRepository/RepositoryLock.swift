@@ -39,13 +39,15 @@ package struct RepositoryLock: Sendable {
         }
     }
 
-    /// Writes a lock file, then looks for conflicting locks twice, a
-    /// moment apart.
+    /// Writes a lock file, then looks for conflicting locks; on storage
+    /// whose listings may lag behind its writes, twice, a moment apart.
     ///
     /// Every contender writes its lock before it looks, so of two
     /// processes that lock at the same moment at least one sees the
-    /// other's lock (the second listing covers storage whose listings lag
-    /// a little behind its writes); a contender that sees a conflict
+    /// other's lock: where a listing shows every write that finished
+    /// before it began (``StorageCapabilities/listingIsImmediatelyConsistent``),
+    /// the later of the two listings sees the other lock; elsewhere the
+    /// second listing covers a little lag. A contender that sees a conflict
     /// removes its own lock again. Both may lose; both never win.
     static func attempt(
         storage: any Storage, cipher: ObjectCipher, exclusive: Bool, settle: Duration
@@ -62,10 +64,10 @@ package struct RepositoryLock: Sendable {
         let held = RepositoryLock(storage: storage, cipher: cipher, lock: lock, name: name)
         do {
             try await held.checkForConflicts()
-            if settle > .zero {
+            if settle > .zero, !storage.capabilities.listingIsImmediatelyConsistent {
                 try? await Task.sleep(for: settle)
+                try await held.checkForConflicts()
             }
-            try await held.checkForConflicts()
         } catch {
             try? await held.release()
             throw error

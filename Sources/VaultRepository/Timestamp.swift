@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import VaultPOSIX
 
 /// A point in time with nanosecond precision, stored as nanoseconds since
 /// 1970-01-01T00:00:00Z and written as RFC 3339 in UTC.
@@ -59,9 +55,8 @@ package struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringC
 
     /// The current time (clamped to the range, should the clock be set past 2262).
     package static func now() -> Timestamp {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return clamping(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec)).timestamp
+        let now = RealTimeClock.now()
+        return clamping(seconds: now.seconds, nanoseconds: now.nanoseconds).timestamp
     }
 
     /// Seconds since the Unix epoch, rounded down.
@@ -86,16 +81,14 @@ package struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringC
 
     /// `YYYY-MM-DDTHH:MM:SS[.fffffffff]Z`, trailing fractional zeros dropped.
     package var rfc3339: String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
+        let parts = CalendarTime(secondsSinceEpoch: seconds, in: .utc)
+        func pad(_ value: Int, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        var text = "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))"
-            + "T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
-        var fraction = Int32(nanosecondsPastSecond)
+        var text = "\(pad(parts.year, 4))-\(pad(parts.month, 2))-\(pad(parts.day, 2))"
+            + "T\(pad(parts.hour, 2)):\(pad(parts.minute, 2)):\(pad(parts.second, 2))"
+        var fraction = Int(nanosecondsPastSecond)
         if fraction > 0 {
             var digits = 9
             while fraction % 10 == 0 {
@@ -159,14 +152,9 @@ package struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringC
             return nil
         }
         guard index == utf8.count else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let seconds = Int64(timegm(&parts)) - Int64(offsetSeconds)
+        let parts = CalendarTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let utc = parts.secondsSinceEpochUTC else { return nil }
+        let seconds = utc - Int64(offsetSeconds)
         // Years 0000-9999 parse; only 1677-2262 fit in the nanosecond count.
         guard let value = Timestamp(seconds: seconds, nanoseconds: fraction) else { return nil }
         self = value

@@ -1,8 +1,6 @@
 import Dispatch
 import VaultOperations
-#if canImport(Glibc)
-import Glibc
-#endif
+import VaultPOSIX
 
 /// Turns the first Ctrl-C or SIGTERM into a raised ``InterruptFlag``, so the
 /// operation stops at a safe point; a second one ends the process at once
@@ -13,12 +11,12 @@ enum InterruptHandler {
     /// Installs the handlers and returns the flag they raise.
     static func install() -> InterruptFlag {
         let flag = InterruptFlag()
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+        for signal in ProcessSignal.allCases {
+            signal.ignoreDefaultAction()
+            let source = DispatchSource.makeSignalSource(signal: signal.number, queue: .global())
             source.setEventHandler {
                 if flag.isRaised {
-                    exit(ExitStatus.interrupted.rawValue)
+                    exitProcess(ExitStatus.interrupted.rawValue)
                 }
                 flag.raise()
                 StandardError.line("vault: interrupted; stopping at a safe point (press Ctrl-C again to stop at once)")

@@ -3,9 +3,6 @@ import Foundation
 import VaultOperations
 import VaultRepository
 import VaultStorage
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `vault mirror`: replicates the repository to a second location.
 struct MirrorCommand: AsyncParsableCommand {

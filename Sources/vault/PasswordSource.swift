@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import VaultRepository
+import VaultPOSIX
 
 /// Finds the repository password: `--password-file`, `VAULT_PASSWORD`,
 /// `VAULT_PASSWORD_FILE`, or a prompt on the terminal without echo.
@@ -63,32 +59,11 @@ struct PasswordSource {
 
     /// Asks on the controlling terminal with echo turned off.
     private func prompt(_ message: String) throws(RepositoryError) -> String {
-        let tty = open("/dev/tty", O_RDWR | O_CLOEXEC)
-        guard tty >= 0 else {
+        guard let bytes = Terminal.readSecretLine(prompt: message) else {
             throw RepositoryError(
                 .passwordRequired,
                 "a password is needed: set VAULT_PASSWORD or VAULT_PASSWORD_FILE, or pass --password-file"
             )
-        }
-        defer { close(tty) }
-        var original = termios()
-        let hasTerminalSettings = tcgetattr(tty, &original) == 0
-        if hasTerminalSettings {
-            var silent = original
-            silent.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(tty, TCSAFLUSH, &silent)
-        }
-        defer {
-            if hasTerminalSettings {
-                tcsetattr(tty, TCSAFLUSH, &original)
-                _ = "\n".withCString { write(tty, $0, 1) }
-            }
-        }
-        _ = message.withCString { write(tty, $0, strlen($0)) }
-        var bytes: [UInt8] = []
-        var byte: UInt8 = 0
-        while Glibc.read(tty, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
-            bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import VaultOperations
+import VaultPOSIX
 
 /// Writes messages for the user to standard error.
 enum StandardError {
@@ -13,19 +9,9 @@ enum StandardError {
     static func line(_ text: String) {
         var line = PrintablePath.terminalSafe(text)
         line.append("\n")
-        line.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
+        line.withUTF8 { FileDescriptor.standardError.writeIgnoringErrors(UnsafeRawBufferPointer($0)) }
     }
 
     /// Whether standard error is a terminal.
-    static var isTerminal: Bool { isatty(2) == 1 }
+    static var isTerminal: Bool { Terminal.isTerminal(.standardError) }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import VaultPOSIX
 
 /// Standard input, output and error as the process found them.
 enum StandardStreams {
@@ -12,12 +10,6 @@ enum StandardStreams {
     /// input" (a backup of `--stdin` would read it) or "standard output".
     /// Call first thing in `main`.
     static func secure() {
-        for descriptor: Int32 in 0...2 where fcntl(descriptor, F_GETFD) == -1 && errno == EBADF {
-            if descriptor == 0 {
-                inputWasClosed = true
-            }
-            // open() takes the lowest free descriptor: this one.
-            _ = open("/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY)
-        }
+        inputWasClosed = FileDescriptor.reopenClosedStandardDescriptors()
     }
 }

@@ -2,11 +2,6 @@ import ArgumentParser
 import VaultOperations
 import VaultPOSIX
 import VaultRepository
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The `vault` command.
 @main
@@ -43,7 +38,7 @@ struct Vault: AsyncParsableCommand {
         } catch {
             let report = FailureReport(error)
             report.emit()
-            Glibc.exit(report.status)
+            exitProcess(report.status)
         }
     }
 }

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 import VaultOperations
 import VaultRepository
+import VaultPOSIX
 
 /// `vault verify`: proves the repository intact, or says exactly what is lost.
 struct VerifyCommand: AsyncParsableCommand {
@@ -163,11 +161,9 @@ final class VerifyProgressLine: Sendable {
         Self.write("\r\u{1B}[K")
     }
 
-    /// Writes text to standard error without a newline; a short write is not retried (it is only progress).
+    /// Writes text to standard error without a newline.
     private static func write(_ text: String) {
         var text = text
-        text.withUTF8 { buffer in
-            _ = Glibc.write(2, buffer.baseAddress, buffer.count)
-        }
+        text.withUTF8 { FileDescriptor.standardError.writeIgnoringErrors(UnsafeRawBufferPointer($0)) }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import VaultCodecs
+import VaultPOSIX
 
 // Serialized: one test changes the process-wide fork generation.
 @Suite(.serialized) struct NonceBatchTests {
@@ -21,7 +22,7 @@ import Testing
         nonce.withUnsafeMutableBytes { batch.fill($0) }
         #expect(batch.remainingCount == NonceBatch.count - 1)
         // What the fork handler does in a child process.
-        ForkGeneration.current &+= 1
+        ForkObserver.recordFork()
         nonce.withUnsafeMutableBytes { batch.fill($0) }
         #expect(batch.remainingCount == NonceBatch.count - 1)
     }

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who and where this process is.
+package enum ProcessIdentity {
+    /// This machine's host name, or "localhost" when it has none.
+    package static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The effective user's ID.
+    package static var userID: UInt32 { getuid() }
+
+    /// This process's ID.
+    package static var processID: Int32 { getpid() }
+
+    /// Whether no process with ID `pid` exists on this host (`kill(pid, 0)`
+    /// fails with ESRCH). A process that exists but belongs to another
+    /// user counts as existing.
+    package static func isGone(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+}
