@@ -64,10 +64,12 @@ struct DiffCommand: AsyncParsableCommand {
     private static func compare(
         _ firstReference: SnapshotReference, _ secondReference: SnapshotReference, in opened: Repository, metadata: Bool, json: Bool
     ) async throws {
-        let snapshots = try await opened.snapshots()
+        let catalog = try await opened.snapshotCatalog()
+        DamagedSnapshotWarning.emit(for: catalog)
+        let damaged = catalog.damaged.map(\.id)
         let trees = TreeCache(repository: opened, index: try await opened.loadIndex().chunks)
-        let old = try await SnapshotLocation(firstReference, in: snapshots, trees: trees)
-        let new = try await SnapshotLocation(secondReference, in: snapshots, trees: trees)
+        let old = try await SnapshotLocation(firstReference, in: catalog.readable, damaged: damaged, trees: trees)
+        let new = try await SnapshotLocation(secondReference, in: catalog.readable, damaged: damaged, trees: trees)
         let summary = try await SnapshotDiff(trees: trees, includesMetadata: metadata).compare(old.entry, new.entry) { change in
             if json {
                 var object: [String: Any] = [

@@ -69,11 +69,13 @@ struct FindCommand: AsyncParsableCommand {
     private static func search(
         _ globs: [GlobPattern], references: [SnapshotReference], filter: SnapshotFilter, in opened: Repository, json: Bool
     ) async throws {
-        let all = try await opened.snapshots()
-        var selected = filter.apply(to: all)
+        let catalog = try await opened.snapshotCatalog()
+        DamagedSnapshotWarning.emit(for: catalog)
+        let damaged = catalog.damaged.map(\.id)
+        var selected = filter.apply(to: catalog.readable)
         if !references.isEmpty {
             var seen = Set<String>()
-            selected = try references.map { reference throws(OperationError) in try reference.resolve(in: selected) }
+            selected = try references.map { reference throws(OperationError) in try reference.resolve(in: selected, damaged: damaged) }
                 .filter { seen.insert($0.id.hex).inserted }
         }
         let trees = TreeCache(repository: opened, index: try await opened.loadIndex().chunks)

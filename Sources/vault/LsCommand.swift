@@ -64,9 +64,10 @@ struct LsCommand: AsyncParsableCommand {
         let json = self.json
         let recursive = self.recursive
         try await opened.withLock(locking.policy) {
-            let snapshots = try await opened.snapshots()
+            let catalog = try await opened.snapshotCatalog()
+            DamagedSnapshotWarning.emit(for: catalog)
             let trees = TreeCache(repository: opened, index: try await opened.loadIndex().chunks)
-            let location = try await SnapshotLocation(reference, in: snapshots, trees: trees)
+            let location = try await SnapshotLocation(reference, in: catalog.readable, damaged: catalog.damaged.map(\.id), trees: trees)
             try await SnapshotBrowser(trees: trees).list(location.entry, recursive: recursive) { entry in
                 if json {
                     JSONLines.print(entry.jsonObject)

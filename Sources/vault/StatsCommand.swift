@@ -62,11 +62,14 @@ struct StatsCommand: AsyncParsableCommand {
     }
 
     private static func report(_ references: [SnapshotReference], in opened: Repository, mode: Mode, json: Bool) async throws {
-        let snapshots = try await opened.snapshots()
+        let catalog = try await opened.snapshotCatalog()
+        DamagedSnapshotWarning.emit(for: catalog)
+        let snapshots = catalog.readable
+        let damaged = catalog.damaged.map(\.id)
         var selected = snapshots
         if !references.isEmpty {
             var seen = Set<String>()
-            selected = try references.map { reference throws(OperationError) in try reference.resolve(in: snapshots) }
+            selected = try references.map { reference throws(OperationError) in try reference.resolve(in: snapshots, damaged: damaged) }
                 .filter { seen.insert($0.id.hex).inserted }
         }
         let index = try await opened.loadIndex()

@@ -15,15 +15,17 @@ package struct SnapshotLocation: Sendable {
     ///
     /// - Parameters:
     ///   - reference: The parsed `SNAPSHOT[:PATH]`.
-    ///   - snapshots: Every snapshot, oldest first.
+    ///   - snapshots: Every readable snapshot, oldest first.
+    ///   - damaged: The damaged snapshots' IDs.
     ///   - trees: The repository and index to read the trees on the way from.
     /// - Throws: ``OperationError`` with code `.snapshotNotFound` for an
     ///   unknown or ambiguous snapshot, `.pathNotFound` for a path that is
     ///   not in the snapshot; ``RepositoryError``.
     package init(
-        _ reference: SnapshotReference, in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], trees: TreeCache
+        _ reference: SnapshotReference, in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], damaged: [SnapshotID] = [],
+        trees: TreeCache
     ) async throws {
-        let snapshot = try reference.resolve(in: snapshots)
+        let snapshot = try reference.resolve(in: snapshots, damaged: damaged)
         let path = reference.path ?? [UInt8(ascii: "/")]
         guard let node = try await trees.repository.node(at: path, root: snapshot.manifest.tree, index: trees.index) else {
             throw OperationError(.pathNotFound, "snapshot \(snapshot.id.shortHex) has no \(PrintablePath.escape(path))")

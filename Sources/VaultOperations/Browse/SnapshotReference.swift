@@ -46,10 +46,13 @@ package struct SnapshotReference: Sendable, Hashable {
     /// - Parameters:
     ///   - host: With `latest`, only snapshots of this host count.
     ///   - paths: With `latest`, only snapshots that include all these paths count.
+    ///   - damaged: Snapshots whose file is damaged (``Repository/SnapshotCatalog/damaged``):
+    ///     an ID or prefix that names one of them says so instead of "no snapshot".
     /// - Throws: ``OperationError`` with code `.snapshotNotFound` when none
-    ///   or several match.
+    ///   or several match, or the one named is damaged.
     package func resolve(
-        in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], host: String? = nil, paths: [String] = []
+        in snapshots: [(id: SnapshotID, manifest: SnapshotManifest)], host: String? = nil, paths: [String] = [],
+        damaged: [SnapshotID] = []
     ) throws(OperationError) -> (id: SnapshotID, manifest: SnapshotManifest) {
         switch selector {
         case .latest:
@@ -85,10 +88,25 @@ package struct SnapshotReference: Sendable, Hashable {
             return only
         case .prefix(let prefix):
             let matches = snapshots.filter { $0.id.hex.hasPrefix(prefix) }
-            guard matches.count == 1 else {
+            let damagedMatches = damaged.filter { $0.hex.hasPrefix(prefix) }
+            if matches.isEmpty, damagedMatches.count == 1 {
                 throw OperationError(
                     .snapshotNotFound,
-                    matches.isEmpty ? "no snapshot \(prefix)" : "snapshot ID \(prefix) is ambiguous: it matches \(matches.count) snapshots; give more digits"
+                    "snapshot \(damagedMatches[0].shortHex) is damaged and cannot be read: 'vault snapshots' says why, 'vault repair snapshots --forget-damaged' removes it"
+                )
+            }
+            guard matches.count == 1, damagedMatches.isEmpty else {
+                if matches.count == 1 {
+                    throw OperationError(
+                        .snapshotNotFound,
+                        "snapshot ID \(prefix) is ambiguous: it also matches \(damagedMatches.count) damaged snapshot\(damagedMatches.count == 1 ? "" : "s"); give more digits"
+                    )
+                }
+                throw OperationError(
+                    .snapshotNotFound,
+                    matches.isEmpty
+                        ? (damagedMatches.isEmpty ? "no snapshot \(prefix)" : "snapshot ID \(prefix) matches \(damagedMatches.count) damaged snapshots and no readable one")
+                        : "snapshot ID \(prefix) is ambiguous: it matches \(matches.count + damagedMatches.count) snapshots; give more digits"
                 )
             }
             return matches[0]
