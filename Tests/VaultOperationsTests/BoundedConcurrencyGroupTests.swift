@@ -41,13 +41,15 @@ struct BoundedConcurrencyGroupTests {
                 while let result = await group.nextWhileFull() {
                     collected.append(result)
                 }
-                #expect(group.running < limit)
+                let running = group.running
+                #expect(running < limit)
                 group.start(Self.work(value, gauge: gauge))
             }
             while let result = await group.next() {
                 collected.append(result)
             }
-            #expect(group.running == 0)
+            let running = group.running
+            #expect(running == 0)
             return collected
         }
         #expect(collected.sorted() == Array(0..<30))
@@ -62,11 +64,13 @@ struct BoundedConcurrencyGroupTests {
             for value in 0..<3 {
                 group.start(Self.work(value, gauge: gauge, pause: .milliseconds(50)))
             }
-            #expect(group.isFull)
-            #expect(group.running == 3)
+            let (isFull, running) = (group.isFull, group.running)
+            #expect(isFull)
+            #expect(running == 3)
             var count = 0
             while await group.next() != nil { count += 1 }
-            #expect(await group.next() == nil)
+            let after = await group.next()
+            #expect(after == nil)
             return count
         }
         #expect(count == 3)
@@ -77,7 +81,7 @@ struct BoundedConcurrencyGroupTests {
     func errorCancels() async throws {
         let gauge = Gauge()
         await #expect(throws: Stop.self) {
-            try await BoundedConcurrency.withGroup(of: Int.self, limit: 4) { (group: inout BoundedConcurrency.Group<Int>) throws(Stop) -> Void in
+            try await BoundedConcurrency.withGroup(of: Int.self, limit: 4) { (group: inout BoundedConcurrency.Group<Int>) async throws(Stop) -> Void in
                 for value in 0..<4 {
                     group.start(Self.work(value, gauge: gauge, pause: .seconds(600)))
                 }

@@ -65,7 +65,8 @@ struct SourceWalkerTests {
         let result = try await setup.backup()
         #expect(result.warnings.contains { $0.kind == .vanished && $0.path == "/src/gone" }, "\(result.warnings)")
         let nodes = try await setup.nodes(result)
-        #expect(try await setup.contents(try #require(nodes[Self.name("keep.txt")])) == Self.name("kept"))
+        let keep = try #require(nodes[Self.name("keep.txt")])
+        #expect(try await setup.contents(keep) == Self.name("kept"))
         let gone = try #require(nodes[Self.name("gone")])
         #expect(gone.type == .directory)
         #expect(try await setup.nodes(result, at: "/src/gone").isEmpty)
@@ -87,7 +88,8 @@ struct SourceWalkerTests {
         #expect(!result.manifest.incomplete)
         let nodes = try await setup.nodes(result)
         #expect(nodes[Self.name("b.txt")] == nil)
-        #expect(try await setup.contents(try #require(nodes[Self.name("a.txt")])) == Self.name("alpha"))
+        let a = try #require(nodes[Self.name("a.txt")])
+        #expect(try await setup.contents(a) == Self.name("alpha"))
         #expect(result.manifest.summary.bytesTotal == 5)
     }
 
