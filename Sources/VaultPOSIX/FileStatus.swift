@@ -29,6 +29,27 @@ package struct FileStatus: Hashable, Sendable {
     /// sparse file).
     package var blocks: Int64
 
+    /// Creates a status from its parts (for callers that describe files
+    /// themselves, such as a test's fake file system).
+    package init(
+        type: FileType, permissions: UInt32, userID: UInt32, groupID: UInt32, size: Int64,
+        modificationTime: FileTime, changeTime: FileTime, inode: UInt64, device: UInt64,
+        linkCount: UInt64 = 1, specialDevice: UInt64 = 0, blocks: Int64 = 0
+    ) {
+        self.type = type
+        self.permissions = permissions
+        self.userID = userID
+        self.groupID = groupID
+        self.size = size
+        self.modificationTime = modificationTime
+        self.changeTime = changeTime
+        self.inode = inode
+        self.device = device
+        self.linkCount = linkCount
+        self.specialDevice = specialDevice
+        self.blocks = blocks
+    }
+
     /// Converts a C `stat` record.
     init(_ raw: stat) {
         type = FileType(mode: raw.st_mode)

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Who and where this process is.
+/// Who and where this process is, and what it runs on.
 package enum ProcessIdentity {
     /// This machine's host name, or "localhost" when it has none.
     package static var hostName: String {
@@ -11,11 +11,21 @@ package enum ProcessIdentity {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// The effective user's ID.
+    /// The real user ID (`getuid`).
     package static var userID: UInt32 { getuid() }
+
+    /// The real group ID (`getgid`).
+    package static var groupID: UInt32 { getgid() }
 
     /// This process's ID.
     package static var processID: Int32 { getpid() }
+
+    /// The number of processors online (`sysconf(_SC_NPROCESSORS_ONLN)`),
+    /// or `nil` when the system does not say.
+    package static var onlineProcessors: Int? {
+        let count = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return count > 0 ? Int(count) : nil
+    }
 
     /// Whether no process with ID `pid` exists on this host (`kill(pid, 0)`
     /// fails with ESRCH). A process that exists but belongs to another

@@ -81,7 +81,8 @@ package struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringC
 
     /// `YYYY-MM-DDTHH:MM:SS[.fffffffff]Z`, trailing fractional zeros dropped.
     package var rfc3339: String {
-        let parts = CalendarTime(secondsSinceEpoch: seconds, in: .utc)
+        // Every Timestamp (years 1677-2262) fits the C calendar.
+        guard let parts = CalendarTime(secondsSinceEpoch: seconds, in: .utc) else { return "\(seconds) s since 1970" }
         func pad(_ value: Int, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits

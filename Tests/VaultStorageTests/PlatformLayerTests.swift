@@ -11,6 +11,7 @@ struct PlatformLayerTests {
     ])
     func utcRoundTrip(seconds: Int64, expected: CalendarTime) {
         #expect(CalendarTime(secondsSinceEpoch: seconds, in: .utc) == expected)
+        #expect(FileTime(seconds: seconds, nanoseconds: 0).calendarTimeUTC == expected)
         #expect(expected.secondsSinceEpochUTC == seconds)
     }
 
@@ -18,6 +19,7 @@ struct PlatformLayerTests {
     func fieldOutOfRange() {
         let time = CalendarTime(year: Int.max, month: 1, day: 1, hour: 0, minute: 0, second: 0)
         #expect(time.secondsSinceEpochUTC == nil)
+        #expect(CalendarTime(secondsSinceEpoch: .max, in: .utc) == nil)
     }
 
     @Test("this process exists; pid 0 and negative IDs never count as gone")

@@ -12,6 +12,8 @@ package struct Backup: Sendable {
     package var interrupt: InterruptFlag
     /// Called with progress now and then.
     package var progress: @Sendable (BackupProgress) -> Void
+    /// The file system the paths are read from.
+    package var fileSystem: any SourceFileSystem = LocalSourceFileSystem()
 
     /// The program name recorded in snapshots.
     package static let program = VaultVersion.program
@@ -56,7 +58,7 @@ package struct Backup: Sendable {
             guard !sources.paths.isEmpty else {
                 throw OperationError(.invalidArgument, "no paths to back up")
             }
-            let readable = sources.paths.filter { (try? FileSystem.status(of: FilePath(bytes: $0), followSymbolicLinks: false)) != nil }
+            let readable = sources.paths.filter { (try? fileSystem.status(of: $0)) != nil }
             guard !readable.isEmpty else {
                 throw OperationError(.noSource, "none of the paths to back up exist: \(sources.strings.joined(separator: ", "))")
             }
@@ -73,7 +75,7 @@ package struct Backup: Sendable {
 
         let archiver = BackupArchiver(
             repository: repository, index: index, options: options, reusesUnchangedFiles: selection.reusesUnchangedFiles,
-            interrupt: interrupt, progress: progress
+            interrupt: interrupt, fileSystem: fileSystem, progress: progress
         )
         // Interrupted: what was read is stored and indexed, and no snapshot is written.
         let root = try await archiver.run { group in

@@ -13,7 +13,7 @@ package enum DisplayTime {
     ///   - zone: The local time zone or UTC.
     /// - Returns: The text, without a zone name.
     package static func format(_ time: Timestamp, in zone: Zone) -> String {
-        let parts = CalendarTime(secondsSinceEpoch: time.seconds, in: zone)
+        guard let parts = CalendarTime(secondsSinceEpoch: time.seconds, in: zone) else { return "\(time.seconds) s since 1970" }
         func pad(_ value: Int, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits

@@ -2,8 +2,8 @@
 import Glibc
 #endif
 
-/// Broken-down calendar time and the system's real-time clock.
-package struct CalendarTime: Equatable, Sendable {
+/// Broken-down calendar time: a date and a time of day.
+package struct CalendarTime: Hashable, Sendable {
     /// The year, e.g. 2026.
     package var year: Int
     /// The month, 1–12.
@@ -40,20 +40,21 @@ package struct CalendarTime: Equatable, Sendable {
     /// would look at the zone file every time.
     private static let zoneLoaded: Void = tzset()
 
-    /// The calendar time of `seconds` since the Unix epoch.
+    /// The calendar time of `seconds` since the Unix epoch, or nil when
+    /// its year does not fit the C library's calendar (an `int`).
     ///
     /// - Parameters:
     ///   - seconds: Seconds since 1970-01-01T00:00:00Z.
     ///   - zone: The zone to break it down in.
-    package init(secondsSinceEpoch seconds: Int64, in zone: Zone) {
+    package init?(secondsSinceEpoch seconds: Int64, in zone: Zone) {
         var time = time_t(seconds)
         var parts = tm()
         switch zone {
         case .local:
             _ = Self.zoneLoaded
-            localtime_r(&time, &parts)
+            guard localtime_r(&time, &parts) != nil else { return nil }
         case .utc:
-            gmtime_r(&time, &parts)
+            guard gmtime_r(&time, &parts) != nil else { return nil }
         }
         self.init(
             year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
@@ -76,15 +77,5 @@ package struct CalendarTime: Equatable, Sendable {
         parts.tm_min = minute
         parts.tm_sec = second
         return Int64(timegm(&parts))
-    }
-}
-
-/// The system's real-time clock.
-package enum RealTimeClock {
-    /// Now, as seconds and nanoseconds (0 ..< 10⁹) since the Unix epoch.
-    package static func now() -> (seconds: Int64, nanoseconds: Int64) {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return (Int64(spec.tv_sec), Int64(spec.tv_nsec))
     }
 }
