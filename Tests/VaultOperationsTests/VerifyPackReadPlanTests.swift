@@ -100,12 +100,16 @@ struct VerifyPackReadPlanTests {
     @Test("verify --read-data reports the same damage whatever the window size", arguments: [true, false])
     func sameReportAnyWindow(encrypted: Bool) async throws {
         let fixture = try await VerifyFixture(encrypted: encrypted)
-        let packs = Array(try await fixture.dataPacks().prefix(2))
+        var packs: [PackID] = []
+        for pack in try await fixture.dataPacks() where packs.count < 2 {
+            if try await fixture.blobs(inPack: pack).count >= 3 {
+                packs.append(pack)
+            }
+        }
         try #require(packs.count == 2)
         var damaged: [Digest256] = []
         for pack in packs {
             let blobs = try await fixture.blobs(inPack: pack)
-            try #require(blobs.count >= 3)
             // One blob in the middle and the last one: in different windows when they are small.
             for blob in [blobs[blobs.count / 2].id, blobs[blobs.count - 1].id] {
                 try await fixture.damage(.data(blob))
