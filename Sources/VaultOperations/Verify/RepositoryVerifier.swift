@@ -27,10 +27,13 @@ package struct RepositoryVerifier: Sendable {
     /// Which packs to read whole.
     package var readData: VerifyDataSelection
     /// How many packs are checked at once; reading holds at most this many
-    /// packs in memory.
+    /// read windows (``readWindowSize``) in memory.
     package var maximumConcurrentPacks: Int
     /// The lock the check takes.
     package var locking: LockPolicy = .shared
+    /// How much of a pack is read at once when reading data (4 MiB); a
+    /// window also holds the rest of the last blob that starts in it.
+    package var readWindowSize: Int64 = VerifyPackReadPlan.defaultWindowSize
 
     /// Creates a verifier.
     ///

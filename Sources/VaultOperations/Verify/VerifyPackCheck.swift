@@ -6,9 +6,10 @@ import VaultStorage
 ///
 /// An indexed pack must exist with the size the index records, and its
 /// header (one range read of its tail) must list exactly the blobs the
-/// index does. When the pack is selected for reading, it is read whole: its
-/// SHA-256 must be its name, and every blob the index places in it must
-/// open, decompress and hash to its ID. An unindexed pack only has its
+/// index does. When the pack is selected for reading, it is read whole, a
+/// window at a time (``VerifyPackReadPlan``): its SHA-256 must be its name,
+/// and every blob the index places in it must open, decompress and hash to
+/// its ID. An unindexed pack only has its
 /// header read, to learn which blobs it could give back.
 struct VerifyPackCheck: Sendable {
     /// What one pack check found.
@@ -35,6 +36,8 @@ struct VerifyPackCheck: Sendable {
     var storedSize: Int64?
     /// Whether to read it whole.
     var readData: Bool
+    /// The size a read window starts from (``VerifyPackReadPlan``).
+    var readWindowSize: Int64 = VerifyPackReadPlan.defaultWindowSize
 
     /// Runs the checks. Failures become findings; nothing throws.
     func run(in repository: Repository) async -> Result {
@@ -71,48 +74,64 @@ struct VerifyPackCheck: Sendable {
             }
         }
         if readData {
-            await readWhole(indexed, in: repository, packIsReported: packIsReported, into: &result)
+            await readWhole(indexed, size: storedSize, in: repository, packIsReported: packIsReported, into: &result)
         }
         return result
     }
 
-    /// Reads the pack whole, checks its hash and decodes every blob the index places in it.
-    private func readWhole(_ indexed: VerifyIndex.Pack, in repository: Repository, packIsReported: Bool, into result: inout Result) async {
+    /// Reads the pack whole, a window at a time, hashing it and decoding
+    /// every blob the index places in it. A read that fails part way leaves
+    /// only an unreadable-pack finding, as if nothing had been read.
+    private func readWhole(_ indexed: VerifyIndex.Pack, size: Int64, in repository: Repository, packIsReported: Bool, into result: inout Result) async {
         let name = ObjectName(id)
-        let bytes: [UInt8]
-        do {
-            bytes = try await repository.storage.get(name)
-        } catch {
-            result.findings.append(VerifyFinding(.packUnreadable, .pack(id), "cannot be read: \(error.message)"))
-            return
-        }
-        result.wasRead = true
-        result.bytesRead = Int64(bytes.count)
-        let digest = SHA256Hasher.hash(bytes)
-        if digest != id.digest, !packIsReported {
-            result.findings.append(VerifyFinding(.packHashMismatch, .pack(id), "contents do not match its name (their SHA-256 is \(digest.shortHex))"))
-        }
+        let plan = VerifyPackReadPlan(blobs: indexed.blobs, packSize: size, windowSize: readWindowSize)
+        var hasher = SHA256Hasher()
+        var bytesRead: Int64 = 0
         var findings: [VerifyFinding] = []
         var losses: [VerifyBlobLoss] = []
         var decoded = 0
         var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier)
-        bytes.withUnsafeBytes { buffer in
-            for blob in indexed.blobs {
-                let start = Int(blob.offset)
-                let end = start + Int(blob.length)
-                guard end <= buffer.count else { continue }  // Reported as lying past the end.
-                decoded += 1
-                do throws(RepositoryError) {
-                    // Lengths no writer makes are damage, found before inflating what they claim.
-                    try repository.checkClaimedLengths(
-                        BlobLocation(pack: id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength), id: blob.id)
-                    _ = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), id: blob.id, rawLength: Int(blob.rawLength))
-                } catch {
-                    let reason = error.verifyReason
-                    findings.append(VerifyFinding(.blobDamaged, .blob(blob.id, blob.type, pack: id), "damaged: \(reason)"))
-                    losses.append(loss(blob, reason))
+        for window in plan.windows {
+            let bytes: [UInt8]
+            do {
+                bytes = try await repository.storage.get(name, range: window.range)
+            } catch {
+                result.findings.append(VerifyFinding(.packUnreadable, .pack(id), "cannot be read: \(error.message)"))
+                return
+            }
+            guard Int64(bytes.count) == Int64(window.range.count) else {
+                result.findings.append(VerifyFinding(
+                    .packUnreadable, .pack(id), "cannot be read: \(bytes.count) bytes where \(window.range.count) were asked for at offset \(window.range.lowerBound)"))
+                return
+            }
+            hasher.update(bytes)
+            bytesRead += Int64(bytes.count)
+            bytes.withUnsafeBytes { buffer in
+                for blob in indexed.blobs[window.blobs] {
+                    // Where the blob lies in this window; the plan puts every blob that
+                    // ends inside the pack wholly in the window it starts in.
+                    let start = Int64(blob.offset) - window.range.lowerBound
+                    let end = start + Int64(blob.length)
+                    guard start >= 0, end <= Int64(buffer.count) else { continue }  // Reported as lying past the end.
+                    decoded += 1
+                    do throws(RepositoryError) {
+                        // Lengths no writer makes are damage, found before inflating what they claim.
+                        try repository.checkClaimedLengths(
+                            BlobLocation(pack: id, type: blob.type, offset: blob.offset, length: blob.length, rawLength: blob.rawLength), id: blob.id)
+                        _ = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[Int(start)..<Int(end)]), id: blob.id, rawLength: Int(blob.rawLength))
+                    } catch {
+                        let reason = error.verifyReason
+                        findings.append(VerifyFinding(.blobDamaged, .blob(blob.id, blob.type, pack: id), "damaged: \(reason)"))
+                        losses.append(loss(blob, reason))
+                    }
                 }
             }
+        }
+        result.wasRead = true
+        result.bytesRead = bytesRead
+        let digest = hasher.finalize()
+        if digest != id.digest, !packIsReported {
+            result.findings.append(VerifyFinding(.packHashMismatch, .pack(id), "contents do not match its name (their SHA-256 is \(digest.shortHex))"))
         }
         result.blobsRead = decoded
         result.findings += findings

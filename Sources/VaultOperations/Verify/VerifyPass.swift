@@ -13,6 +13,7 @@ struct VerifyPass {
     let repository: Repository
     let readData: VerifyDataSelection
     let maximumConcurrentPacks: Int
+    let readWindowSize: Int64
     let progress: @Sendable (VerifyProgress) -> Void
     var report = VerifyReport()
     var index = VerifyIndex()
@@ -33,6 +34,7 @@ struct VerifyPass {
         repository = verifier.repository
         readData = verifier.readData
         maximumConcurrentPacks = verifier.maximumConcurrentPacks
+        readWindowSize = verifier.readWindowSize
         self.progress = progress
     }
 
@@ -83,8 +85,9 @@ struct VerifyPass {
         }
         let indexed = index.packs.keys.sorted()
         let unindexed = stored.keys.filter { index.packs[$0] == nil }.sorted()
-        let checks = indexed.map { VerifyPackCheck(id: $0, indexed: index.packs[$0], storedSize: stored[$0], readData: readData.includes($0)) }
-            + unindexed.map { VerifyPackCheck(id: $0, indexed: nil, storedSize: stored[$0], readData: false) }
+        let checks = indexed.map {
+            VerifyPackCheck(id: $0, indexed: index.packs[$0], storedSize: stored[$0], readData: readData.includes($0), readWindowSize: readWindowSize)
+        } + unindexed.map { VerifyPackCheck(id: $0, indexed: nil, storedSize: stored[$0], readData: false) }
         report.statistics.packs = indexed.count
         report.statistics.unindexedPacks = unindexed.count
 
