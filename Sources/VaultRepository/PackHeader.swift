@@ -35,9 +35,14 @@ package struct PackHeader: Sendable, Equatable {
         self.entries = entries
     }
 
+    /// The length of the plaintext header of `entries` entries.
+    static func encodedSize(entries: Int) -> Int {
+        8 + entries * entrySize
+    }
+
     /// The plaintext header.
     package func encoded() -> [UInt8] {
-        var writer = BinaryWriter(reservingCapacity: 8 + entries.count * Self.entrySize)
+        var writer = BinaryWriter(reservingCapacity: Self.encodedSize(entries: entries.count))
         writer.append(bytes: Self.magic.utf8)
         writer.append(UInt32(entries.count))
         for entry in entries {

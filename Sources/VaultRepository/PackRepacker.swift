@@ -16,8 +16,9 @@ package struct PackRepacker: Sendable {
     /// Creates a repacker for a repository.
     package init(repository: Repository) {
         self.repository = repository
-        dataPack = PackWriter(cipher: repository.cipher, reservingCapacity: repository.config.packSize + (1 << 20))
-        treePack = PackWriter(cipher: repository.cipher)
+        let reservation = RepositoryWriter.packReservation(for: repository)
+        dataPack = PackWriter(cipher: repository.cipher, reservingCapacity: reservation)
+        treePack = PackWriter(cipher: repository.cipher, reservingCapacity: reservation)
     }
 
     /// Adds one stored blob; stores its pack when it reaches the pack size.

@@ -35,9 +35,34 @@ package struct RepositoryWriter: ~Copyable {
         self.repository = repository
         self.index = index
         self.encoder = BlobEncoder(cipher: repository.cipher, compression: repository.config.compression)
-        self.dataPack = PackWriter(cipher: repository.cipher)
-        self.treePack = PackWriter(cipher: repository.cipher)
+        let reservation = Self.packReservation(for: repository)
+        self.dataPack = PackWriter(cipher: repository.cipher, reservingCapacity: reservation)
+        self.treePack = PackWriter(cipher: repository.cipher, reservingCapacity: reservation)
     }
+
+    /// The buffer each open pack reserves when its first blob arrives: the
+    /// pack size, the largest stored data blob (the one that carries a pack
+    /// past the pack size: maximum chunk size, codec byte and sealing
+    /// overhead), and room for the header (``PackWriter/reservation(packSize:largestBlob:cipher:)``).
+    /// A buffer is reserved once per pack, not grown by doubling, and is
+    /// handed to storage with the finished pack.
+    package static func packReservation(for repository: Repository) -> Int {
+        PackWriter.reservation(
+            packSize: repository.config.packSize,
+            largestBlob: largestStoredBlob(plaintext: repository.config.chunker.maxSize, cipher: repository.cipher),
+            cipher: repository.cipher)
+    }
+
+    /// The most stored bytes a blob of `plaintext` bytes takes: the codec
+    /// byte, the plaintext itself (compression is kept only when it is
+    /// smaller), and the sealing overhead.
+    static func largestStoredBlob(plaintext: Int, cipher: ObjectCipher) -> Int {
+        1 + plaintext + cipher.overhead
+    }
+
+    /// The capacities of the open packs' buffers (data, tree): 0 for a pack
+    /// with no blob yet. For tests of the memory bound.
+    package var openPackCapacities: (data: Int, tree: Int) { (dataPack.capacity, treePack.capacity) }
 
     /// Whether the repository has the blob, or it is in an open pack.
     ///
@@ -70,7 +95,8 @@ package struct RepositoryWriter: ~Copyable {
     private static func append(
         _ plaintext: UnsafeRawBufferPointer, id: Digest256, type: BlobType, to pack: inout PackWriter, using encoder: inout BlobEncoder
     ) {
-        pack.add(type: type, id: id, rawLength: plaintext.count) { encoder.encode(plaintext, appendingTo: &$0) }
+        let maximumLength = largestStoredBlob(plaintext: plaintext.count, cipher: pack.cipher)
+        pack.add(type: type, id: id, rawLength: plaintext.count, maximumLength: maximumLength) { encoder.encode(plaintext, appendingTo: &$0) }
     }
 
     // MARK: Pipelined use

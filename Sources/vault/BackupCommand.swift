@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VaultOperations
+import VaultPOSIX
 import VaultRepository
 
 /// `vault backup`: takes a snapshot.
@@ -91,6 +92,8 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Chunk copies and stored blobs cross threads; mapped, they leave no fragmented heap behind (ProcessMemory).
+        ProcessMemory.mapLargeBlocks()
         var options = BackupOptions(paths: paths)
         options.kind = full ? .full : differential ? .differential : .incremental
         options.tags = tags
