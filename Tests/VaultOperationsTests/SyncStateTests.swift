@@ -285,7 +285,9 @@ struct SyncStateTests {
         try expectChanged { try FileManager.default.createDirectory(atPath: root + "/e", withIntermediateDirectories: false) }
         try expectChanged { try FileManager.default.createSymbolicLink(atPath: root + "/e/l", withDestinationPath: "x") }
         try expectChanged { #expect(chmod(root + "/d/x", 0o640) == 0) }
-        if setxattr(root + "/d/x", "user.vault-test", "v", 1, 0) == 0 {  // where the file system has them
+        let file = try FileDescriptor.open(FilePath(root + "/d/x"), .readOnly)
+        defer { try? file.close() }
+        if (try? file.setExtendedAttribute(Array("user.vault-test".utf8), value: [1])) != nil {  // where the file system has them
             let next = try SyncFolderListing.read(folder)
             #expect(next != previous)
             previous = next

@@ -75,7 +75,7 @@ package struct SyncFolderListing: Hashable, Sendable {
     private static func entries(of path: [UInt8], expected: FileStatus) throws(SystemError) -> [(name: [UInt8], status: FileStatus)] {
         let descriptor = try FileDescriptor.open(FilePath(bytes: path), .readOnly, options: [.directory, .noFollow])
         let stream: DirectoryStream
-        do {
+        do throws(SystemError) {
             let opened = try descriptor.status()
             guard opened.device == expected.device, opened.inode == expected.inode else {
                 throw SystemError(Errno(rawValue: ESTALE), operation: "sync listing", path: FilePath(bytes: path))

@@ -78,7 +78,7 @@ package struct SyncStateStore: Sendable {
         // One temporary name per state file: a killed writer's leftover is replaced by the next write.
         let temporary = FilePath(bytes: Array(".".utf8) + name + Array(".tmp".utf8))
         let file = try FileDescriptor.open(temporary, .writeOnly, options: [.create, .truncate, .noFollow], permissions: 0o600, relativeTo: folder)
-        do {
+        do throws(SystemError) {
             try file.writeAll(state.encoded())
             try file.close()
         } catch {
