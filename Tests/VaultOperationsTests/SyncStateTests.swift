@@ -6,6 +6,7 @@ import VaultCodecs
 import VaultPOSIX
 import VaultRepository
 import VaultStorage
+import VaultTestSupport
 
 /// Syncs through the host's sync state (``SyncShortcut``), counting how
 /// often the repository had to be opened (the key derived).
@@ -13,6 +14,9 @@ private final class StateSyncer: @unchecked Sendable {
     let fixture: SyncFixture
     let store: SyncStateStore
     private(set) var opened = 0
+
+    /// Syncs the state decided alone, without the repository.
+    private(set) var quick = 0
 
     init(_ fixture: SyncFixture) {
         self.fixture = fixture
@@ -25,10 +29,12 @@ private final class StateSyncer: @unchecked Sendable {
         options.host = "host\(replica)"
         options.mode = mode
         let repository = fixture.repository
-        return try await Sync.run(storage: repository.storage, options: options, store: store) { _ in
+        let result = try await Sync.run(storage: repository.storage, options: options, store: store) { _ in
             self.opened += 1
             return repository
         }
+        if result.checkedByState { quick += 1 }
+        return result
     }
 
     /// The state file of replica `n`, once one was written.
@@ -302,5 +308,59 @@ struct SyncStateTests {
         try FileManager.default.moveItem(atPath: root, toPath: root + "-real")
         try FileManager.default.createSymbolicLink(atPath: root, withDestinationPath: root + "-real")
         #expect(throws: SystemError.self) { try SyncFolderListing.read(folder) }
+    }
+
+    /// The no-lost-update property test (`SyncPropertyTests`), every sync going through the state.
+    @Test(arguments: SyncPropertyTests.seeds)
+    func threeReplicasSyncingThroughTheirStatesLoseNothing(seed: UInt64) async throws {
+        var random = SplitMix64(seed: seed)
+        let syncer = StateSyncer(try await SyncFixture(replicas: 3))
+        let fixture = syncer.fixture
+        var version = 0
+        var versionsAtSyncPoints: Set<String> = []
+        let names = ["a", "b", "c", "d/e", "d/f", "g/h/i"]
+        func newText() -> String {
+            version += 1
+            return "v\(version):" + String(repeating: ".", count: version)
+        }
+        for _ in 0..<SyncPropertyTests.operations {
+            let replica = Int(random.next() % 3)
+            let name = names[Int(random.next() % UInt64(names.count))]
+            let path = fixture.folder(replica) + "/" + name
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            switch random.next() % 9 {
+            case 0, 1:
+                if isDirectory.boolValue { continue }
+                if !exists, (try? fixture.write(replica, name, newText())) == nil { continue }
+                if exists { try fixture.write(replica, name, newText()) }
+            case 2:
+                if exists { try fixture.remove(replica, name) }
+            case 3:
+                try? fixture.makeDirectory(replica, "m\(random.next() % 3)")
+            default:  // sync, more often than in the plain test, so that unchanged syncs happen
+                for text in try fixture.contents(replica).values where text != "/" && !text.hasPrefix("->") {
+                    versionsAtSyncPoints.insert(text)
+                }
+                try await syncer.sync(replica)
+            }
+        }
+        for replica in [0, 1, 2] {
+            for text in try fixture.contents(replica).values where text != "/" { versionsAtSyncPoints.insert(text) }
+        }
+        for _ in 0..<2 {
+            for replica in [0, 1, 2] { try await syncer.sync(replica) }
+        }
+        let final = try fixture.contents(0)
+        #expect(try fixture.contents(1) == final, "seed \(seed)")
+        #expect(try fixture.contents(2) == final, "seed \(seed)")
+        let present = Set(final.values)
+        let history = try await fixture.historyTexts()
+        let lost = versionsAtSyncPoints.filter { !present.contains($0) && !history.contains($0) }
+        #expect(lost.isEmpty, "seed \(seed): lost \(lost.sorted())")
+        for replica in [0, 1, 2] {
+            #expect(try await syncer.sync(replica).unchanged, "seed \(seed), replica \(replica)")
+        }
+        #expect(syncer.quick > 0, "the state decided some syncs")
     }
 }
