@@ -36,11 +36,11 @@ struct RepositoryOptions: ParsableArguments {
         try await openRepositoryAndPassword().repository
     }
 
-    /// Opens the repository and returns the password that opened it (`nil`
-    /// for a plain repository), so a command that needs it again does not
-    /// ask twice.
-    func openRepositoryAndPassword() async throws -> (repository: Repository, password: String?) {
-        let storage = try location().openStorage()
+    /// Opens the repository (in `storage`, when the caller opened it
+    /// already) and returns the password that opened it (`nil` for a plain
+    /// repository), so a command that needs it again does not ask twice.
+    func openRepositoryAndPassword(storage opened: (any Storage)? = nil) async throws -> (repository: Repository, password: String?) {
+        let storage = try opened ?? location().openStorage()
         let passwords = self.passwords
         var used: String?
         let repository = try await Repository.open(storage) { () throws(RepositoryError) in

@@ -69,9 +69,12 @@ struct SyncCommand: AsyncParsableCommand {
         } else if let prefer, let side = SyncSide(rawValue: prefer) {
             options.mode = .prefer(side)
         }
-        let opened = try await repository.openRepository()
+        let storage = try repository.location().openStorage()
         let interrupt = InterruptHandler.install()
-        let result = try await Sync(repository: opened, options: options, interrupt: interrupt).run()
+        // The host's sync state lets a sync where nothing changed skip the key and the index (README, "Sync").
+        let result = try await Sync.run(storage: storage, options: options, store: SyncStateStore.standard(), interrupt: interrupt) { storage in
+            try await repository.openRepositoryAndPassword(storage: storage).repository
+        }
         if json {
             print(SyncReport(result, dryRun: dryRun).jsonText)
         } else {
@@ -103,6 +106,8 @@ struct SyncReport: Encodable {
     }
     var dryRun: Bool
     var unchanged: Bool
+    /// Whether the host's sync state showed that nothing changed (no key, lock or index needed).
+    var checkedByState: Bool
     var sent: [String]
     var sentDeletions: [String]
     var received: [String]
@@ -119,6 +124,7 @@ struct SyncReport: Encodable {
         let plan = result.plan
         self.dryRun = dryRun
         unchanged = result.unchanged
+        checkedByState = result.checkedByState
         sent = plan.sent.map(\.description)
         sentDeletions = plan.sentDeletions.map(\.description)
         received = plan.received.map(\.description)

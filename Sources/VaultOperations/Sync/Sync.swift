@@ -27,6 +27,10 @@ package struct Sync {
     package var interrupt: InterruptFlag
     /// Tests only: stop as a crash would after this many apply actions, before the base is recorded.
     var stopAfterActions: Int?
+    /// The host's sync state as checked before the sync, when it keeps
+    /// one: the sync skips its first scan when the state shows the folder
+    /// unchanged since the base, and records a new state when it ends clean.
+    var shortcut: SyncShortcut?
 
     /// Creates a sync operation.
     package init(repository: Repository, options: SyncOptions, interrupt: InterruptFlag = InterruptFlag()) {
@@ -43,10 +47,7 @@ package struct Sync {
         guard SyncOptions.isValidSetName(options.name) else {
             throw OperationError(.invalidArgument, "invalid sync set name '\(options.name)'")
         }
-        let workingDirectory = try FileSystem.currentDirectory().bytes
-        guard let folder = SourcePaths([options.directory], workingDirectory: workingDirectory).paths.first else {
-            throw OperationError(.invalidArgument, "no folder to sync")
-        }
+        let folder = try Self.folderPath(options.directory)
         let status: FileStatus
         do {
             status = try FileSystem.status(of: FilePath(bytes: folder), followSymbolicLinks: false)
@@ -62,21 +63,33 @@ package struct Sync {
 
     private func run(folder: [UInt8], status: FileStatus) async throws -> SyncResult {
         let started = Timestamp.now()
-        let state = SyncSetState(options.name, snapshots: try await repository.snapshots(), host: options.host)
+        // The names first: the state recorded at the end must not name a snapshot the sync did not see.
+        let names = shortcut == nil ? nil : Set(try await repository.list(.snapshots).map(\.name.name))
+        let catalog = try await repository.snapshotCatalog()
+        let state = SyncSetState(options.name, snapshots: catalog.readable, host: options.host)
+        var recorder = shortcut.flatMap { SyncStateRecorder($0, names: names, catalog: catalog, options: options) }
         if state.head == nil, options.mode == .pull || options.mode == .replace {
             throw OperationError(.snapshotNotFound, "no sync set '\(options.name)' in the repository to pull from")
         }
         var index = try await repository.loadIndex().chunks
-        let baseRoot: Tree? = if let base = state.base { try? await repository.loadTree(base.manifest.tree, index: index) } else { nil }
 
-        // 1. Scan.
-        var scan = try await SyncScan.run(
-            repository: repository, index: index, folder: folder, status: status, parent: baseRoot, host: options.host,
-            interrupt: interrupt
-        )
+        // 1. Scan; not needed when the state shows the folder unchanged since its base was scanned.
+        var scan: SyncScan
+        if let base = state.base, let unchangedSince = shortcut?.folderMatchesBase, unchangedSince == base.id {
+            scan = SyncScan(root: base.manifest.tree, index: index, warnings: [], summary: base.manifest.summary)
+        } else {
+            let baseRoot: Tree? = if let base = state.base { try? await repository.loadTree(base.manifest.tree, index: index) } else { nil }
+            scan = try await SyncScan.run(
+                repository: repository, index: index, folder: folder, status: status, parent: baseRoot, host: options.host,
+                interrupt: interrupt
+            )
+        }
         index = scan.index
         if let base = state.base, base.manifest.tree == scan.root, base.manifest.sync?.head == state.head?.id,
            base.manifest.sync?.unsettled.isEmpty ?? false, base.manifest.sync?.pending.isEmpty ?? false {
+            if !options.dryRun, scan.warnings.isEmpty, let head = state.head, let listing = shortcut?.listing {
+                await recorder?.record(base: base.id, head: head.id, folder: listing, repository: repository)
+            }
             let empty = SyncPlanner(base: [:], local: [:], head: [:], mode: options.mode, conflictName: ConflictName(host: options.host, time: started)).plan()
             return SyncResult(plan: empty, headID: state.head?.id, wroteHead: false, baseID: nil, localSnapshotID: nil, skipped: [], warnings: scan.warnings, unchanged: true)
         }
@@ -112,7 +125,7 @@ package struct Sync {
         // 3. History first, then the head.
         var localSnapshotID: SnapshotID?
         if !plan.replacedLocalVersions.isEmpty {
-            localSnapshotID = try await save(tree: scan.root, role: .local, summary: scan.summary, started: started, folder: folder)
+            localSnapshotID = try await save(tree: scan.root, role: .local, summary: scan.summary, started: started, folder: folder, recorder: &recorder)
         }
         var headID = state.head?.id
         var wroteHead = false
@@ -122,7 +135,7 @@ package struct Sync {
             try await writer.flush()
             index = writer.index
             let merged = [state.head?.id, localSnapshotID ?? state.base?.id].compactMap { $0 }
-            headID = try await save(tree: root, role: .head, merged: merged, summary: SnapshotSummary(), started: started, folder: folder)
+            headID = try await save(tree: root, role: .head, merged: merged, summary: SnapshotSummary(), started: started, folder: folder, recorder: &recorder)
             wroteHead = true
         }
 
@@ -142,7 +155,10 @@ package struct Sync {
         let skipped = applier.finish()
 
         // 5. The new base: the folder as it now is (as scanned, when nothing was changed in it).
+        var listing = shortcut?.listing
         if !actions.isEmpty {
+            // The walk the state records comes before the scan that makes the base.
+            listing = recorder == nil ? nil : try? SyncFolderListing.read(folder)
             let rescanParent = try? await repository.loadTree(scan.root, index: index)
             scan = try await SyncScan.run(
                 repository: repository, index: index, folder: folder, status: status, parent: rescanParent, host: options.host,
@@ -166,8 +182,12 @@ package struct Sync {
         }
         let baseID = try await save(
             tree: newBaseRoot, role: .base, head: headID, unsettled: plan.unsettled.map(\.description), pending: keepOld.sorted().map(\.description),
-            summary: scan.summary, started: started, folder: folder
+            summary: scan.summary, started: started, folder: folder, recorder: &recorder
         )
+        // The state may say "nothing to do" next time only when the folder is the base and the base the head.
+        if keepOld.isEmpty, plan.unsettled.isEmpty, skipped.isEmpty, scan.warnings.isEmpty, let headID, let listing {
+            await recorder?.record(base: baseID, head: headID, folder: listing, repository: repository)
+        }
         return SyncResult(
             plan: plan, headID: headID, wroteHead: wroteHead, baseID: baseID, localSnapshotID: localSnapshotID,
             skipped: skipped, warnings: scan.warnings, unchanged: false
@@ -176,14 +196,16 @@ package struct Sync {
 
     private func save(
         tree: Digest256, role: SyncRecord.Role, merged: [SnapshotID] = [], head: SnapshotID? = nil, unsettled: [String] = [],
-        pending: [String] = [], summary: SnapshotSummary, started: Timestamp, folder: [UInt8]
+        pending: [String] = [], summary: SnapshotSummary, started: Timestamp, folder: [UInt8], recorder: inout SyncStateRecorder?
     ) async throws -> SnapshotID {
         var manifest = SnapshotManifest(
             time: started, host: options.host, user: HostIdentity.userName, paths: [String(decoding: folder, as: UTF8.self)],
             tags: [], kind: .full, parent: nil, base: nil, tree: tree, incomplete: false, summary: summary, program: Backup.program
         )
         manifest.sync = SyncRecord(set: options.name, role: role, merged: merged, head: head, unsettled: unsettled, pending: pending)
-        return try await repository.saveSnapshot(manifest)
+        let id = try await repository.saveSnapshot(manifest)
+        recorder?.written.append((id, manifest))
+        return id
     }
 
     /// Makes `listing` hold what `source` has at `path` and below it.

@@ -45,4 +45,7 @@ package struct SyncResult: Sendable {
     package var warnings: [BackupWarning]
     /// Whether nothing differed at all (no trees were compared).
     package var unchanged: Bool
+    /// Whether the host's sync state showed that nothing changed, so the
+    /// repository's index and trees were not read (``SyncShortcut``).
+    package var checkedByState = false
 }
