@@ -61,4 +61,8 @@ package struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConverti
     package static let notSupported = Errno(rawValue: ENOTSUP)
     /// `EDQUOT`: the user's disk quota is exhausted.
     package static let diskQuotaExceeded = Errno(rawValue: EDQUOT)
+    /// `EOVERFLOW`: a value does not fit (used for limits a walk exceeds).
+    package static let overflow = Errno(rawValue: EOVERFLOW)
+    /// `ESTALE`: the file changed under a handle (used for a folder replaced while read).
+    package static let stale = Errno(rawValue: ESTALE)
 }

@@ -1,4 +1,3 @@
-import Glibc
 import VaultCodecs
 import VaultPOSIX
 import VaultRepository
@@ -73,11 +72,7 @@ struct SyncApplier {
         // only after what was written is on disk, so a power cut cannot make a
         // half-written file look like a local edit.
         if let directory = try? FileDescriptor.open(root, .readOnly, options: [.directory]) {
-            if let syncFileSystem = Self.syncFileSystem {
-                _ = syncFileSystem(directory.rawValue)
-            } else {
-                Glibc.sync()
-            }
+            directory.syncFileSystem()
             try? directory.close()
         }
         for (path, mode) in directoryModes.sorted(by: { ($0.0.depth, $0.0) > ($1.0.depth, $1.0) }) {
@@ -249,14 +244,6 @@ struct SyncApplier {
         case .blockDevice: return status.type == .blockDevice && status.specialDevice == expected.rdev
         }
     }
-
-    private typealias SyncFS = @convention(c) (Int32) -> Int32
-
-    /// The C library's `syncfs`, looked up at run time because the Glibc module does not declare it.
-    private static let syncFileSystem: SyncFS? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
-        return unsafeBitCast(symbol, to: SyncFS.self)
-    }()
 
     static func fileTime(_ time: Timestamp) -> FileTime {
         let (seconds, remainder) = time.nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)

@@ -1,4 +1,3 @@
-import Glibc
 import VaultCodecs
 import VaultPOSIX
 
@@ -41,7 +40,7 @@ package struct SyncFolderListing: Hashable, Sendable {
         var walk = Walk()
         let root = try FileSystem.status(of: FilePath(bytes: folder), followSymbolicLinks: false)
         guard root.type == .directory else {
-            throw SystemError(Errno(rawValue: ENOTDIR), operation: "sync listing", path: FilePath(bytes: folder))
+            throw SystemError(.notDirectory, operation: "sync listing", path: FilePath(bytes: folder))
         }
         walk.append(name: [], status: root)
         // Depth-first; each folder's entries are encoded sorted by name, after its own path.
@@ -54,11 +53,11 @@ package struct SyncFolderListing: Hashable, Sendable {
             for (name, entryStatus) in entries {
                 walk.append(name: name, status: entryStatus)
                 guard walk.count <= maximumEntries else {
-                    throw SystemError(Errno(rawValue: EOVERFLOW), operation: "sync listing", path: FilePath(bytes: absolute))
+                    throw SystemError(.overflow, operation: "sync listing", path: FilePath(bytes: absolute))
                 }
                 if entryStatus.type == .directory {
                     guard depth + 1 < maximumDepth else {
-                        throw SystemError(Errno(rawValue: ELOOP), operation: "sync listing", path: FilePath(bytes: absolute))
+                        throw SystemError(.tooManySymbolicLinkLevels, operation: "sync listing", path: FilePath(bytes: absolute))
                     }
                     let child = relative.isEmpty ? name : relative + [UInt8(ascii: "/")] + name
                     subdirectories.append((child, entryStatus, depth + 1))
@@ -78,7 +77,7 @@ package struct SyncFolderListing: Hashable, Sendable {
         do throws(SystemError) {
             let opened = try descriptor.status()
             guard opened.device == expected.device, opened.inode == expected.inode else {
-                throw SystemError(Errno(rawValue: ESTALE), operation: "sync listing", path: FilePath(bytes: path))
+                throw SystemError(.stale, operation: "sync listing", path: FilePath(bytes: path))
             }
             stream = try DirectoryStream(taking: descriptor)
         } catch {

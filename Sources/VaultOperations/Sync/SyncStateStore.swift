@@ -1,4 +1,3 @@
-import Glibc
 import VaultCodecs
 import VaultPOSIX
 
@@ -101,7 +100,7 @@ package struct SyncStateStore: Sendable {
             prefix += [UInt8(ascii: "/")] + component
             do {
                 try FileSystem.makeDirectory(FilePath(bytes: prefix), permissions: 0o700)
-            } catch where error.code == Errno(rawValue: EEXIST) {
+            } catch where error.code == .fileExists {
                 continue
             }
         }
