@@ -22,6 +22,14 @@ struct RestorePackRead: Sendable {
     /// The blobs in it, by offset.
     var blobs: [Blob]
 
+    /// The most bytes reading it holds at once: the range as stored and
+    /// the plaintexts of its blobs (with what each costs beyond its bytes,
+    /// ``RestoreInFlightBudget/overheadPerChunk``), which
+    /// ``decode(from:)`` holds together until it returns.
+    var cost: Int {
+        blobs.reduce(Int(end - start)) { $0 + $1.rawLength + RestoreInFlightBudget.overheadPerChunk }
+    }
+
     /// A decoded blob, or why it could not be decoded.
     struct Decoded: Sendable {
         var id: Digest256
