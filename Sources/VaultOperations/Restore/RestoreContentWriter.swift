@@ -145,9 +145,7 @@ final class RestoreContentWriter {
             queues[Int(owners[index].lane)].append(.emptyFile(Int(owners[index].index)))
         }
         emptyFiles = []
-        reads = RestorePackRead.plan(
-            chunks.map { (id: $0.key, location: $0.value.location, firstFile: $0.value.placements[0].file) },
-            maximumLength: maximumReadLength)
+        reads = RestorePackRead.plan(&chunks, maximumLength: maximumReadLength)
         do {
             try await withThrowingTaskGroup(of: Event.self) { group in
                 try await coordinate(&group)
@@ -216,6 +214,8 @@ final class RestoreContentWriter {
             guard budget.admits(cost) else { return }
             budget.take(cost)
             largestReadCost = max(largestReadCost, cost)
+            // What is read no longer needs its entry here.
+            reads[nextRead].blobs = []
             nextRead += 1
             decoding += 1
             group.addTask { .decoded(await read.decode(from: repository), cost: cost) }
@@ -224,10 +224,9 @@ final class RestoreContentWriter {
 
     /// Queues a decoded chunk for the lanes owning the files it goes to.
     private func route(_ blob: RestorePackRead.Decoded) {
-        guard let chunk = chunks.removeValue(forKey: blob.id) else { return }
         let count = lanes.count
         var byLane = [[RestorePlan.Placement]](repeating: [], count: count)
-        for placement in chunk.placements {
+        for placement in blob.placements {
             let owner = owners[Int(placement.file)]
             byLane[Int(owner.lane)].append(RestorePlan.Placement(file: owner.index, offset: placement.offset))
         }
