@@ -193,10 +193,28 @@ final class RestoreContentWriter {
     /// Hands a lane everything queued for it, unless it is busy.
     private func startLane(_ number: Int, _ group: inout Group) {
         guard !busy[number], !queues[number].isEmpty, !stopping else { return }
-        let work = queues[number]
-        let bytes = queuedBytes[number]
-        queues[number] = []
-        queuedBytes[number] = 0
+        // A batch of about a quarter of the budget: its bytes count as in
+        // flight until the whole batch is written, so smaller batches hand
+        // room back to the readers sooner.
+        let batchLimit = max(1, budget.limit / 4)
+        var count = 0
+        var bytes = 0
+        for item in queues[number] {
+            if case .chunk(let chunk, _, _) = item {
+                if bytes > 0, bytes + chunk.count > batchLimit { break }
+                bytes += chunk.count + RestoreInFlightBudget.overheadPerChunk
+            }
+            count += 1
+        }
+        let work: [RestoreLaneWork]
+        if count == queues[number].count {
+            work = queues[number]
+            queues[number] = []
+        } else {
+            work = Array(queues[number][..<count])
+            queues[number].removeFirst(count)
+        }
+        queuedBytes[number] -= bytes
         busy[number] = true
         let lane = lanes[number]
         group.addTask {
