@@ -17,6 +17,13 @@ package enum ProcessIdentity {
     /// The real group ID (`getgid`).
     package static var groupID: UInt32 { getgid() }
 
+    /// The effective user ID (`geteuid`).
+    package static var effectiveUserID: UInt32 { geteuid() }
+
+    /// Whether the process acts as root (effective user ID 0): it may set
+    /// owners, set-ID bits and devices.
+    package static var isRoot: Bool { effectiveUserID == 0 }
+
     /// This process's ID.
     package static var processID: Int32 { getpid() }
 

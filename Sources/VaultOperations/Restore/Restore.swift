@@ -75,7 +75,7 @@ package struct Restore: Sendable {
             directories: RestoreDirectories(target), report: report, metadata: metadata,
             interrupt: interrupt)
         try await planner.plan(node, at: path)
-        let plan = planner.plan
+        var plan = planner.takePlan()
         let directories = planner.cache.directories
         if options.isDryRun {
             return RestoreResult(
@@ -87,8 +87,8 @@ package struct Restore: Sendable {
         RestoreClearing(cache: planner.cache, report: report).remove(plan.removals)
 
         let writer = RestoreContentWriter(
-            plan: plan, repository: repository, directories: directories, metadata: metadata, interrupt: interrupt,
-            maximumOpenFiles: min(1024, descriptorLimit / 4), progress: progress
+            plan: &plan, repository: repository, directories: directories, metadata: metadata, interrupt: interrupt,
+            maximumOpenFiles: min(1024, descriptorLimit / 4), inFlightBudget: options.inFlightBudget, progress: progress
         )
         try await writer.run()
         for laneReport in writer.reports {
@@ -99,18 +99,17 @@ package struct Restore: Sendable {
         var finishing = RestoreFinishing(
             cache: cache, names: RestoreTemporaryNames(run: UInt64.random(in: 0...UInt64.max), lane: 0), report: report,
             metadata: metadata, overwrite: options.overwrite)
-        let files = writer.files
-        finishing.makeLinks(plan.links, files: files)
+        finishing.makeLinks(plan.links, file: writer.file)
         finishing.resetTimes(of: plan.unchangedLinks)
 
         var verification: RestoreVerification?
         if options.verifies {
             var items: [RestoreVerifier.Item] = []
-            for file in files where file.state == .done {
-                items.append(verifierItem(file.directory, file.name, file.node, index: index))
+            for file in writer.completedFiles {
+                items.append(verifierItem(file.directory, file.name, file.content, index: index))
             }
             for file in plan.unchangedFiles {
-                items.append(verifierItem(file.directory, file.name, file.node, index: index))
+                items.append(verifierItem(file.directory, file.name, file.node.content, index: index))
             }
             verification = try await RestoreVerifier.verify(items, cache: cache, identifier: repository.identifier, interrupt: interrupt)
         }
@@ -120,14 +119,15 @@ package struct Restore: Sendable {
         return RestoreResult(
             snapshotID: id, manifest: manifest, target: options.target, summary: report.summary,
             problems: report.problems.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) },
-            verification: verification, preview: nil, elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds
+            verification: verification, preview: nil, elapsedNanoseconds: Timestamp.now().nanoseconds - started.nanoseconds,
+            peakInFlightBytes: writer.peakInFlightBytes, largestReadCost: writer.largestReadCost
         )
     }
 
-    private func verifierItem(_ directory: Int, _ name: [UInt8], _ node: TreeNode, index: ChunkIndex) -> RestoreVerifier.Item {
+    private func verifierItem(_ directory: Int, _ name: [UInt8], _ content: [Digest256], index: ChunkIndex) -> RestoreVerifier.Item {
         RestoreVerifier.Item(
             directory: directory, name: name,
-            chunks: node.content.map { RestoreVerifier.Chunk(id: $0, length: Int(index.location(of: .data($0))?.rawLength ?? 0)) }
+            chunks: content.map { RestoreVerifier.Chunk(id: $0, length: Int(index.location(of: .data($0))?.rawLength ?? 0)) }
         )
     }
 }

@@ -5,12 +5,13 @@ import VaultStorage
 /// One read of a restore: a byte range of a pack holding one or more of
 /// the blobs the restore needs.
 struct RestorePackRead: Sendable {
-    /// A blob inside the range.
+    /// A blob inside the range, and where its plaintext goes.
     struct Blob: Sendable {
         var id: Digest256
         var offset: Int64
         var length: Int
         var rawLength: Int
+        var placements: [RestorePlan.Placement]
     }
 
     /// The pack.
@@ -22,39 +23,54 @@ struct RestorePackRead: Sendable {
     /// The blobs in it, by offset.
     var blobs: [Blob]
 
-    /// A decoded blob, or why it could not be decoded.
+    /// The most bytes reading it holds at once: the range as stored and
+    /// the plaintexts of its blobs (with what each costs beyond its bytes,
+    /// ``RestoreInFlightBudget/overheadPerChunk``), which
+    /// ``decode(from:)`` holds together until it returns.
+    var cost: Int {
+        blobs.reduce(Int(end - start)) { $0 + $1.rawLength + RestoreInFlightBudget.overheadPerChunk }
+    }
+
+    /// A decoded blob, or why it could not be decoded, and where it goes.
     struct Decoded: Sendable {
         var id: Digest256
         var result: Result<[UInt8], RepositoryError>
         var isAllZero: Bool
+        var placements: [RestorePlan.Placement]
     }
 
     /// Groups the chunks by pack and coalesces neighbours into ranges:
     /// each pack is read once, front to back, in large requests.
     ///
+    /// The plan's chunks are taken: each read carries its blobs' placements,
+    /// so that the chunk table need not be kept while the restore runs.
+    ///
     /// - Parameters:
-    ///   - chunks: The chunks to read and the first file (in walk order) that needs each.
+    ///   - chunks: The chunks to read, where each is stored and where it goes.
     ///   - maximumGap: Bytes between two needed blobs that are read and
     ///     dropped rather than starting a new request.
     ///   - maximumLength: A range grows no larger than this (unless one blob is).
     /// - Returns: The reads, packs ordered by the first file that needs them,
     ///   so that files are completed (and closed) roughly in walk order.
     static func plan(
-        _ chunks: [(id: Digest256, location: BlobLocation, firstFile: Int32)], maximumGap: Int64 = 256 * 1024,
+        _ chunks: inout [Digest256: RestorePlan.Chunk], maximumGap: Int64 = 256 * 1024,
         maximumLength: Int64 = 4 * 1024 * 1024
     ) -> [RestorePackRead] {
         var byPack: [PackID: (firstFile: Int32, blobs: [Blob])] = [:]
-        for chunk in chunks {
-            let blob = Blob(id: chunk.id, offset: Int64(chunk.location.offset), length: Int(chunk.location.length), rawLength: Int(chunk.location.rawLength))
-            if var entry = byPack.removeValue(forKey: chunk.location.pack) {
-                entry.firstFile = min(entry.firstFile, chunk.firstFile)
-                entry.blobs.append(blob)
-                byPack[chunk.location.pack] = entry
-            } else {
-                byPack[chunk.location.pack] = (chunk.firstFile, [blob])
+        for (id, chunk) in chunks {
+            let location = chunk.location
+            let firstFile = chunk.placements.first?.file ?? 0
+            let blob = Blob(
+                id: id, offset: Int64(location.offset), length: Int(location.length), rawLength: Int(location.rawLength),
+                placements: chunk.placements)
+            byPack[location.pack, default: (firstFile: firstFile, blobs: [])].blobs.append(blob)
+            if let known = byPack[location.pack]?.firstFile, firstFile < known {
+                byPack[location.pack]?.firstFile = firstFile
             }
         }
+        chunks = [:]
         var reads: [(order: Int32, read: RestorePackRead)] = []
+        reads.reserveCapacity(byPack.count)
         for (pack, entry) in byPack {
             var current: RestorePackRead?
             for blob in entry.blobs.sorted(by: { $0.offset < $1.offset }) {
@@ -84,11 +100,11 @@ struct RestorePackRead: Sendable {
             bytes = try await repository.storage.get(name, range: start..<end)
         } catch {
             let failure = RepositoryError(error)
-            return blobs.map { Decoded(id: $0.id, result: .failure(failure), isAllZero: false) }
+            return blobs.map { Decoded(id: $0.id, result: .failure(failure), isAllZero: false, placements: $0.placements) }
         }
         guard bytes.count == Int(end - start) else {
             let failure = RepositoryError(.damaged, "pack \(pack.shortHex): the storage returned \(bytes.count) of \(end - start) bytes asked for")
-            return blobs.map { Decoded(id: $0.id, result: .failure(failure), isAllZero: false) }
+            return blobs.map { Decoded(id: $0.id, result: .failure(failure), isAllZero: false, placements: $0.placements) }
         }
         // File contents are data blobs: none may claim more than a chunk (memory on crafted input).
         var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier, maximumRawLength: repository.config.chunker.maxSize)
@@ -100,9 +116,10 @@ struct RestorePackRead: Sendable {
                 let stored = UnsafeRawBufferPointer(rebasing: buffer[from..<(from + blob.length)])
                 do throws(RepositoryError) {
                     let plaintext = try decoder.decode(stored, id: blob.id, rawLength: blob.rawLength)
-                    decoded.append(Decoded(id: blob.id, result: .success(plaintext), isAllZero: plaintext.withUnsafeBytes(Self.isAllZero)))
+                    decoded.append(Decoded(
+                        id: blob.id, result: .success(plaintext), isAllZero: plaintext.withUnsafeBytes(Self.isAllZero), placements: blob.placements))
                 } catch {
-                    decoded.append(Decoded(id: blob.id, result: .failure(error), isAllZero: false))
+                    decoded.append(Decoded(id: blob.id, result: .failure(error), isAllZero: false, placements: blob.placements))
                 }
             }
         }

@@ -9,10 +9,13 @@ import VaultRepository
 /// roughly in walk order. Child tasks read and decode ranges on every core;
 /// the decoded chunks are handed to the ``RestoreLane``s owning the files
 /// they go to, which create, write and finish those files, also in
-/// parallel. Memory stays bounded: reads start only while the chunks
-/// waiting for the lanes stay under ``maximumHeldBytes``.
+/// parallel. Memory stays bounded by a byte budget that scales with the
+/// cores (``RestoreInFlightBudget``): a range is read only when what it
+/// costs (its stored bytes and its plaintexts) fits beside the ranges
+/// being read and the decoded chunks the lanes have not written yet.
 final class RestoreContentWriter {
-    private let plan: RestorePlan
+    private var entries: [RestorePlan.Entry]
+    private var emptyFiles: [Int] = []
     private let repository: Repository
     private let interrupt: InterruptFlag
     private let onProgress: (RestoreProgress) -> Void
@@ -22,58 +25,92 @@ final class RestoreContentWriter {
     /// Which lane makes each symbolic link and special file of the plan.
     private let entryLanes: [Int]
     private let maximumDecoding: Int
+    /// The largest range read at once.
+    private let maximumReadLength: Int64
     private var progress = RestoreProgress()
     private let started = Timestamp.now()
     private var lastReport: Int64 = 0
 
-    /// Decoded bytes waiting for (or being written by) the lanes, beyond
-    /// which no further range is read.
-    static let maximumHeldBytes = 32 << 20
-
     /// What the child tasks hand back.
     private enum Event: Sendable {
-        case decoded([RestorePackRead.Decoded])
+        case decoded([RestorePackRead.Decoded], cost: Int)
         case laneDone(lane: Int, bytes: Int, filesFinished: Int)
     }
 
+    /// Prepares the writing of a plan's files and entries, taking them
+    /// (and its chunks) out of the plan so that they are not held twice.
     init(
-        plan: RestorePlan, repository: Repository, directories: RestoreDirectories, metadata: RestoreMetadata,
-        interrupt: InterruptFlag, maximumOpenFiles: Int = 512, progress: @escaping (RestoreProgress) -> Void
+        plan: inout RestorePlan, repository: Repository, directories: RestoreDirectories, metadata: RestoreMetadata,
+        interrupt: InterruptFlag, maximumOpenFiles: Int = 512, inFlightBudget: Int? = nil,
+        progress: @escaping (RestoreProgress) -> Void
     ) {
-        self.plan = plan
+        let files = plan.files
+        plan.files = []
+        entries = plan.entries
+        plan.entries = []
+        chunks = plan.chunks
+        plan.chunks = [:]
         self.repository = repository
         self.interrupt = interrupt
         self.onProgress = progress
         let count = max(1, ProcessorCount.count)
         let run = UInt64.random(in: 0...UInt64.max)
-        var assignment = RestoreLaneAssignment(plan, lanes: count)
-        var laneFiles = [[RestorePlan.File]](repeating: [], count: count)
+        var assignment = RestoreLaneAssignment(files: files, entries: entries, lanes: count)
         var owners: [(lane: Int32, index: Int32)] = []
-        owners.reserveCapacity(plan.files.count)
-        for file in plan.files {
+        owners.reserveCapacity(files.count)
+        var laneCounts = [Int](repeating: 0, count: count)
+        for (index, file) in files.enumerated() {
             let lane = assignment.lane(for: file.directory, cost: 1 + Int(file.size >> 16))
-            owners.append((Int32(lane), Int32(laneFiles[lane].count)))
-            laneFiles[lane].append(file)
+            owners.append((Int32(lane), Int32(laneCounts[lane])))
+            laneCounts[lane] += 1
+            if file.remaining == 0 { emptyFiles.append(index) }
+        }
+        // Each lane's share, at its exact size: a restore of many files
+        // holds each file's record once (and twice only here).
+        var laneFiles = laneCounts.map { count -> [RestorePlan.File] in
+            var share: [RestorePlan.File] = []
+            share.reserveCapacity(count)
+            return share
+        }
+        for (file, owner) in zip(files, owners) {
+            laneFiles[Int(owner.lane)].append(file)
         }
         self.owners = owners
-        self.entryLanes = plan.entries.map { assignment.lane(for: $0.directory, cost: 1) }
+        self.entryLanes = entries.map { assignment.lane(for: $0.directory, cost: 1) }
         lanes = (0..<count).map { number in
             RestoreLane(
                 number: number, files: laneFiles[number], directories: directories, run: run, metadata: metadata,
                 maximumOpenFiles: maximumOpenFiles / count)
         }
         maximumDecoding = max(2, 2 * count)
-        self.progress.filesTotal = plan.files.count
+        let budget = RestoreInFlightBudget(limit: inFlightBudget ?? RestoreInFlightBudget.standardLimit(processors: count))
+        self.budget = budget
+        // Ranges small enough that several fit in the budget at once.
+        maximumReadLength = Int64(min(4 << 20, max(256 << 10, budget.limit / 16)))
+        self.progress.filesTotal = files.count
         self.progress.bytesTotal = plan.bytesTotal
     }
 
-    /// The files, in plan order, with their final state.
-    var files: [RestorePlan.File] {
-        owners.map { lanes[Int($0.lane)].files[Int($0.index)] }
+    /// The file of the plan's `index`, with its final state.
+    func file(_ index: Int) -> RestorePlan.File {
+        let owner = owners[index]
+        return lanes[Int(owner.lane)].files[Int(owner.index)]
+    }
+
+    /// The files written completely, in plan order.
+    var completedFiles: [RestorePlan.File] {
+        Array(owners.indices.lazy.map(file).filter { $0.state == .done })
     }
 
     /// What the lanes did, and the problems they met.
     var reports: [RestoreReport] { lanes.map(\.report) }
+
+    /// The most bytes that were in flight at once (read, decoded, not yet
+    /// written), as the budget counted them.
+    var peakInFlightBytes: Int { budget.peak }
+
+    /// The cost of the costliest single range read.
+    private(set) var largestReadCost = 0
 
     private typealias Group = ThrowingTaskGroup<Event, any Error>
 
@@ -82,9 +119,9 @@ final class RestoreContentWriter {
     private var queuedBytes: [Int] = []
     private var busy: [Bool] = []
     private var finished: [Int] = []
-    private var heldBytes = 0
+    private var budget: RestoreInFlightBudget
     private var reads: [RestorePackRead] = []
-    private var chunks: [Digest256: RestorePlan.Chunk] = [:]
+    private var chunks: [Digest256: RestorePlan.Chunk]
     private var nextRead = 0
     private var decoding = 0
     private var stopping = false
@@ -100,14 +137,15 @@ final class RestoreContentWriter {
         queuedBytes = [Int](repeating: 0, count: count)
         busy = [Bool](repeating: false, count: count)
         finished = [Int](repeating: 0, count: count)
-        for (entry, lane) in zip(plan.entries, entryLanes) {
+        for (entry, lane) in zip(entries, entryLanes) {
             queues[lane].append(.entry(entry))
         }
-        for (index, file) in plan.files.enumerated() where file.remaining == 0 {
+        entries = []
+        for index in emptyFiles {
             queues[Int(owners[index].lane)].append(.emptyFile(Int(owners[index].index)))
         }
-        reads = RestorePackRead.plan(plan.chunks.map { (id: $0.key, location: $0.value.location, firstFile: $0.value.placements[0].file) })
-        chunks = plan.chunks
+        emptyFiles = []
+        reads = RestorePackRead.plan(&chunks, maximumLength: maximumReadLength)
         do {
             try await withThrowingTaskGroup(of: Event.self) { group in
                 try await coordinate(&group)
@@ -130,13 +168,16 @@ final class RestoreContentWriter {
         startReads(&group)
         while let event = try await group.next() {
             switch event {
-            case .decoded(let blobs):
+            case .decoded(let blobs, let cost):
                 decoding -= 1
+                // The range's stored bytes are gone; its plaintexts are
+                // counted again, by lane, as they are queued.
+                budget.give(cost)
                 for blob in blobs { route(blob) }
             case .laneDone(let number, let bytes, let filesFinished):
                 busy[number] = false
                 finished[number] = filesFinished
-                heldBytes -= bytes
+                budget.give(bytes)
                 progress.bytesDone += Int64(bytes)
             }
             if interrupt.isRaised {
@@ -152,10 +193,28 @@ final class RestoreContentWriter {
     /// Hands a lane everything queued for it, unless it is busy.
     private func startLane(_ number: Int, _ group: inout Group) {
         guard !busy[number], !queues[number].isEmpty, !stopping else { return }
-        let work = queues[number]
-        let bytes = queuedBytes[number]
-        queues[number] = []
-        queuedBytes[number] = 0
+        // A batch of about a quarter of the budget: its bytes count as in
+        // flight until the whole batch is written, so smaller batches hand
+        // room back to the readers sooner.
+        let batchLimit = max(1, budget.limit / 4)
+        var count = 0
+        var bytes = 0
+        for item in queues[number] {
+            if case .chunk(let chunk, _, _) = item {
+                if bytes > 0, bytes + chunk.count > batchLimit { break }
+                bytes += chunk.count + RestoreInFlightBudget.overheadPerChunk
+            }
+            count += 1
+        }
+        let work: [RestoreLaneWork]
+        if count == queues[number].count {
+            work = queues[number]
+            queues[number] = []
+        } else {
+            work = Array(queues[number][..<count])
+            queues[number].removeFirst(count)
+        }
+        queuedBytes[number] -= bytes
         busy[number] = true
         let lane = lanes[number]
         group.addTask {
@@ -167,20 +226,25 @@ final class RestoreContentWriter {
     /// Starts reading ranges while there is room.
     private func startReads(_ group: inout Group) {
         let repository = self.repository
-        while !stopping, decoding < maximumDecoding, nextRead < reads.count, heldBytes < Self.maximumHeldBytes {
+        while !stopping, decoding < maximumDecoding, nextRead < reads.count {
             let read = reads[nextRead]
+            let cost = read.cost
+            guard budget.admits(cost) else { return }
+            budget.take(cost)
+            largestReadCost = max(largestReadCost, cost)
+            // What is read no longer needs its entry here.
+            reads[nextRead].blobs = []
             nextRead += 1
             decoding += 1
-            group.addTask { .decoded(await read.decode(from: repository)) }
+            group.addTask { .decoded(await read.decode(from: repository), cost: cost) }
         }
     }
 
     /// Queues a decoded chunk for the lanes owning the files it goes to.
     private func route(_ blob: RestorePackRead.Decoded) {
-        guard let chunk = chunks.removeValue(forKey: blob.id) else { return }
         let count = lanes.count
         var byLane = [[RestorePlan.Placement]](repeating: [], count: count)
-        for placement in chunk.placements {
+        for placement in blob.placements {
             let owner = owners[Int(placement.file)]
             byLane[Int(owner.lane)].append(RestorePlan.Placement(file: owner.index, offset: placement.offset))
         }
@@ -188,9 +252,11 @@ final class RestoreContentWriter {
             switch blob.result {
             case .success(let bytes):
                 queues[number].append(.chunk(bytes: bytes, isAllZero: blob.isAllZero, placements: placements))
-                let held = bytes.count * placements.count
+                // Lanes sharing a chunk share its bytes: counting it once
+                // a lane errs on the safe side.
+                let held = bytes.count + RestoreInFlightBudget.overheadPerChunk
                 queuedBytes[number] += held
-                heldBytes += held
+                budget.take(held)
             case .failure(let error):
                 queues[number].append(.unreadableChunk(reason: error.message, placements: placements))
             }
@@ -226,10 +292,15 @@ struct RestoreLaneAssignment {
 
     /// Prepares the assignment of a plan's entries to `count` lanes.
     init(_ plan: RestorePlan, lanes count: Int) {
+        self.init(files: plan.files, entries: plan.entries, lanes: count)
+    }
+
+    /// Prepares the assignment of a plan's files and entries to `count` lanes.
+    init(files: [RestorePlan.File], entries planEntries: [RestorePlan.Entry], lanes count: Int) {
         costs = [Int](repeating: 0, count: count)
         var entries: [Int: Int] = [:]
-        for file in plan.files { entries[file.directory, default: 0] += 1 }
-        for entry in plan.entries { entries[entry.directory, default: 0] += 1 }
+        for file in files { entries[file.directory, default: 0] += 1 }
+        for entry in planEntries { entries[entry.directory, default: 0] += 1 }
         large = Set(entries.filter { $0.value > Self.largeDirectory }.keys)
     }
 

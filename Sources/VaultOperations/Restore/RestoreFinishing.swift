@@ -17,21 +17,22 @@ struct RestoreFinishing {
     ///
     /// - Parameters:
     ///   - links: The links to make.
-    ///   - files: The written files, for the links' leaders.
-    mutating func makeLinks(_ links: [RestorePlan.Link], files: [RestorePlan.File]) {
+    ///   - file: The written file of a plan index, for the links' leaders.
+    mutating func makeLinks(_ links: [RestorePlan.Link], file: (Int) -> RestorePlan.File) {
         for link in links {
             cache.trim()
             let path = cache.displayPath(link.directory, link.name)
             let leaderDirectory: Int
             let leaderName: [UInt8]
             switch link.leader {
-            case .written(let file):
-                guard files[file].state == .done else {
-                    report.problem(path, "not linked: the file it is a hard link of, \(cache.displayPath(files[file].directory, files[file].name)), was not restored")
+            case .written(let index):
+                let leader = file(index)
+                guard leader.state == .done else {
+                    report.problem(path, "not linked: the file it is a hard link of, \(cache.displayPath(leader.directory, leader.name)), was not restored")
                     continue
                 }
-                leaderDirectory = files[file].directory
-                leaderName = files[file].name
+                leaderDirectory = leader.directory
+                leaderName = leader.name
             case .existing(let directory, let name):
                 leaderDirectory = directory
                 leaderName = name

@@ -243,7 +243,7 @@ final class RestoreLane: @unchecked Sendable {
                 return
             }
         }
-        let failures = metadata.apply(file.node, to: descriptor)
+        let failures = metadata.apply(file.attributes, to: descriptor)
         close(index)
         if !file.isInPlace {
             do {

@@ -1,4 +1,3 @@
-import Glibc
 import VaultPOSIX
 import VaultRepository
 
@@ -13,25 +12,56 @@ struct RestoreMetadata: Sendable {
     /// Whether ownership and set-ID bits are restored.
     let isRoot: Bool
 
+    /// What of a node's metadata a restored file keeps until it is
+    /// complete: a few words, so that a restore of many files holds little
+    /// per file (the rest of the node is not kept).
+    struct Attributes: Sendable {
+        var mode: UInt32
+        var uid: UInt32
+        var gid: UInt32
+        var mtime: Timestamp
+        var xattrs: [ExtendedAttribute]
+
+        /// The metadata of `node`.
+        init(_ node: TreeNode) {
+            mode = node.mode
+            uid = node.uid
+            gid = node.gid
+            mtime = node.mtime
+            xattrs = node.xattrs
+        }
+    }
+
     /// Metadata for this process: root restores ownership.
-    init(isRoot: Bool = geteuid() == 0) {
+    init(isRoot: Bool = ProcessIdentity.isRoot) {
         self.isRoot = isRoot
     }
 
     /// The permission bits to give an entry.
     func permissions(of node: TreeNode) -> UInt32 {
-        node.mode & (isRoot ? 0o7777 : 0o1777)
+        permissions(node.mode)
+    }
+
+    private func permissions(_ mode: UInt32) -> UInt32 {
+        mode & (isRoot ? 0o7777 : 0o1777)
     }
 
     /// Sets the metadata of an open file or directory.
     ///
     /// - Returns: What failed; empty when everything was set.
     func apply(_ node: TreeNode, to file: FileDescriptor) -> [SystemError] {
+        apply(Attributes(node), to: file)
+    }
+
+    /// Sets the metadata of an open file or directory.
+    ///
+    /// - Returns: What failed; empty when everything was set.
+    func apply(_ node: Attributes, to file: FileDescriptor) -> [SystemError] {
         var failures: [SystemError] = []
         if isRoot {
             do { try file.setOwner(userID: node.uid, groupID: node.gid) } catch { failures.append(error) }
         }
-        do { try file.setPermissions(permissions(of: node)) } catch { failures.append(error) }
+        do { try file.setPermissions(permissions(node.mode)) } catch { failures.append(error) }
         for attribute in node.xattrs {
             do {
                 try file.setExtendedAttribute(attribute.name, value: attribute.value)

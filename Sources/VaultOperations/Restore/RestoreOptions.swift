@@ -26,6 +26,11 @@ package struct RestoreOptions: Sendable {
     package var verifies = false
     /// Only plan: report what would be written, replaced and deleted, and change nothing.
     package var isDryRun = false
+    /// The most bytes of file contents held in flight (ranges being read,
+    /// decoded chunks not yet written); `nil`: 8 MiB a core, at least
+    /// 16 MiB (``RestoreInFlightBudget``). A read larger than the budget
+    /// still proceeds, alone.
+    package var inFlightBudget: Int?
 
     /// Creates options to restore `snapshot` into `target`.
     package init(snapshot: SnapshotReference, target: String) {

@@ -9,7 +9,9 @@ import VaultRepository
 /// make, and the directories whose metadata to set last. `--dry-run` shows
 /// it (``preview(_:)``) and stops.
 struct RestorePlan {
-    /// A regular file whose contents the restore writes.
+    /// A regular file whose contents the restore writes: what the lanes
+    /// need of its node and their progress on it, about 130 bytes beside
+    /// its name, chunk IDs and extended attributes.
     struct File {
         /// What happened to the file so far.
         enum State {
@@ -27,8 +29,10 @@ struct RestorePlan {
         var directory: Int
         /// The file's name there.
         var name: [UInt8]
-        /// Its node: metadata and chunk IDs.
-        var node: TreeNode
+        /// Its metadata, set when it is complete.
+        var attributes: RestoreMetadata.Attributes
+        /// Its chunks, in order (for `--verify`).
+        var content: [Digest256]
         /// Its size: the sum of its chunks' lengths.
         var size: Int64
         /// Chunk placements not yet written.
@@ -48,6 +52,17 @@ struct RestorePlan {
         var lastUse: UInt64 = 0
         /// The end of the last byte written (holes are not written).
         var writtenEnd: Int64 = 0
+
+        /// A file to write: `node`'s metadata and chunks into `name` in `directory`.
+        init(directory: Int, name: [UInt8], node: TreeNode, size: Int64, remaining: Int, replaces: Bool = false) {
+            self.directory = directory
+            self.name = name
+            self.attributes = RestoreMetadata.Attributes(node)
+            self.content = node.content
+            self.size = size
+            self.remaining = remaining
+            self.replaces = replaces
+        }
     }
 
     /// Where a chunk's plaintext goes: a file and an offset in it.

@@ -29,6 +29,15 @@ final class RestorePlanner {
     /// What the walk found to do.
     private(set) var plan = RestorePlan()
 
+    /// Hands the plan over and keeps no copy of it: the restore's later
+    /// phases consume its files and chunks, which would otherwise stay in
+    /// memory twice.
+    func takePlan() -> RestorePlan {
+        let taken = plan
+        plan = RestorePlan()
+        return taken
+    }
+
     /// Deeper trees are refused: only a crafted repository has them.
     static let maximumDepth = 4096
 

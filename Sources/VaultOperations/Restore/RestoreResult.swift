@@ -96,6 +96,13 @@ package struct RestoreResult: Sendable {
     package var preview: RestorePreview?
     /// How long the restore took, in nanoseconds.
     package var elapsedNanoseconds: Int64
+    /// The most bytes of file contents that were in flight at once: pack
+    /// ranges being read and decoded, and decoded chunks not yet written
+    /// (``RestoreOptions/inFlightBudget``).
+    package var peakInFlightBytes = 0
+    /// What the costliest single range read held: the in-flight bytes
+    /// exceed the budget only when one read alone does.
+    package var largestReadCost = 0
 
     /// Whether everything was restored and verified as asked.
     package var isComplete: Bool {

@@ -1,4 +1,3 @@
-import Glibc
 import VaultPOSIX
 
 /// The target directory of a restore, opened once; every entry inside is

@@ -1,4 +1,3 @@
-import Glibc
 import VaultCodecs
 import VaultPOSIX
 import VaultRepository
@@ -105,23 +104,20 @@ struct RestoreVerifier {
         return verification
     }
 
-    /// `O_NOATIME` (Linux), which the Glibc module does not export.
-    private static let noAccessTime: Int32 = 0o1000000
-
     /// Opens a restored regular file for reading without touching its
     /// access time (`O_NOATIME`, which only the owner or root may use), and
     /// without blocking should something else, a fifo, be there now.
     private static func openForReading(_ name: FilePath, in directory: FileDescriptor) throws(SystemError) -> FileDescriptor {
-        let options: FileDescriptor.OpenOptions = [.noFollow, FileDescriptor.OpenOptions(rawValue: O_NONBLOCK)]
+        let options: FileDescriptor.OpenOptions = [.noFollow, .nonBlocking]
         let file: FileDescriptor
         do throws(SystemError) {
-            file = try FileDescriptor.open(name, .readOnly, options: options.union(FileDescriptor.OpenOptions(rawValue: noAccessTime)), relativeTo: directory)
+            file = try FileDescriptor.open(name, .readOnly, options: options.union(.noAccessTime), relativeTo: directory)
         } catch where error.code == .notPermitted {
             file = try FileDescriptor.open(name, .readOnly, options: options, relativeTo: directory)
         }
         do throws(SystemError) {
             guard try file.status().type == .regular else {
-                throw SystemError(Errno(rawValue: EINVAL), operation: "open", path: name)
+                throw SystemError(.invalidArgument, operation: "open", path: name)
             }
         } catch {
             try? file.close()

@@ -50,7 +50,7 @@ package struct SyncStateStore: Sendable {
     /// The state recorded for `identity`, if a valid one is there.
     package func read(_ identity: SyncStateIdentity) -> SyncState? {
         // Without blocking: a FIFO put in its place must not hang the sync.
-        let options: FileDescriptor.OpenOptions = [.noFollow, FileDescriptor.OpenOptions(rawValue: O_NONBLOCK)]
+        let options: FileDescriptor.OpenOptions = [.noFollow, .nonBlocking]
         guard let file = try? FileDescriptor.open(path(for: identity), .readOnly, options: options) else { return nil }
         defer { try? file.close() }
         guard let status = try? file.status(), status.type == .regular, status.size > 0, status.size <= Int64(SyncState.maximumSize),
