@@ -7,9 +7,14 @@ import VaultRepository
 enum DamagedSnapshotWarning {
     /// Writes one warning line naming the damaged snapshots, if any.
     static func emit(for catalog: Repository.SnapshotCatalog) {
-        guard !catalog.damaged.isEmpty else { return }
-        let count = catalog.damaged.count
-        let names = catalog.damaged.prefix(5).map(\.id.shortHex).joined(separator: ", ") + (count > 5 ? ", …" : "")
+        emit(for: catalog.damaged.map(\.id))
+    }
+
+    /// Writes one warning line naming the damaged snapshots, if any.
+    static func emit(for damaged: [SnapshotID]) {
+        guard !damaged.isEmpty else { return }
+        let count = damaged.count
+        let names = damaged.prefix(5).map(\.shortHex).joined(separator: ", ") + (count > 5 ? ", …" : "")
         StandardError.line(
             "vault: warning: \(count) damaged snapshot\(count == 1 ? " was" : "s were") left out (\(names)); "
                 + "'vault snapshots' says why, 'vault repair snapshots --forget-damaged' removes them"

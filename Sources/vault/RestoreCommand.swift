@@ -77,6 +77,7 @@ struct RestoreCommand: AsyncParsableCommand {
         var restore = Restore(repository: opened, options: options, interrupt: interrupt) { reporter.progress($0) }
         restore.locking = locking.policy
         let result = try await restore.run()
+        DamagedSnapshotWarning.emit(for: result.damagedSnapshotsLeftOut)
         reporter.finish(result)
         if !result.isComplete {
             throw ExitCode(.failure)

@@ -8,7 +8,7 @@ import Testing
 struct DamagedSnapshotBrowseTests {
     let vault = VaultProcess()
 
-    @Test("ls, find, stats and diff warn that a damaged snapshot was left out; naming it says it is damaged")
+    @Test("ls, find, stats, diff and restore warn that a damaged snapshot was left out; naming it says it is damaged")
     func browsingWarns() throws {
         let directory = try TemporaryDirectory()
         let (repo, snapshots) = try RepairCommandTests.setUp(vault, directory)
@@ -33,6 +33,14 @@ struct DamagedSnapshotBrowseTests {
             #expect(result.status == 0, "\(arguments[0]): \(result.standardError)")
             #expect(result.standardError.hasPrefix(warning), "\(arguments[0]): \(result.standardError)")
         }
+
+        let restored = try vault.run(["restore", "-r", repo, "--snapshot", "latest", "--target", directory.appending("target")])
+        #expect(restored.status == 0, "\(restored.standardError)")
+        #expect(restored.standardError.hasPrefix(warning), "\(restored.standardError)")
+        #expect(restored.standardOutput.contains("restored snapshot \(older.prefix(8))"), "\(restored.standardOutput)")
+        let restoreNamed = try vault.run(["restore", "-r", repo, "--snapshot", String(newest.prefix(10)), "--target", directory.appending("target2")])
+        #expect(restoreNamed.status == 1)
+        #expect(restoreNamed.standardError.contains("is damaged and cannot be read"), "\(restoreNamed.standardError)")
 
         let named = try vault.run(["ls", "-r", repo, String(newest.prefix(10))])
         #expect(named.status == 1)

@@ -54,8 +54,12 @@ package struct Restore: Sendable {
     package func run() async throws -> RestoreResult {
         let started = Timestamp.now()
         return try await repository.withLock(locking) {
-            let (id, manifest) = try options.snapshot.resolve(in: try await repository.snapshots())
-            return try await run(id: id, manifest: manifest, started: started)
+            let catalog = try await repository.snapshotCatalog()
+            let damaged = catalog.damaged.map(\.id)
+            let (id, manifest) = try options.snapshot.resolve(in: catalog.readable, damaged: damaged)
+            var result = try await run(id: id, manifest: manifest, started: started)
+            result.damagedSnapshotsLeftOut = damaged
+            return result
         }
     }
 

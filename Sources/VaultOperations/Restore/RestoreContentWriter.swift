@@ -112,7 +112,7 @@ final class RestoreContentWriter {
     /// The cost of the costliest single range read.
     private(set) var largestReadCost = 0
 
-    private typealias Group = ThrowingTaskGroup<Event, any Error>
+    private typealias Group = BoundedConcurrency.Group<Event>
 
     // The coordinator's state; only the task running `run()` touches it.
     private var queues: [[RestoreLaneWork]] = []
@@ -147,7 +147,10 @@ final class RestoreContentWriter {
         emptyFiles = []
         reads = RestorePackRead.plan(&chunks, maximumLength: maximumReadLength)
         do {
-            try await withThrowingTaskGroup(of: Event.self) { group in
+            // The limit is informational here: the coordinator admits work
+            // itself (a lane at a time, reads by the in-flight budget).
+            try await BoundedConcurrency.withGroup(of: Event.self, limit: lanes.count + maximumDecoding) {
+                (group: inout Group) async throws -> Void in
                 try await coordinate(&group)
             }
         } catch {
@@ -166,7 +169,7 @@ final class RestoreContentWriter {
     private func coordinate(_ group: inout Group) async throws {
         for number in lanes.indices { startLane(number, &group) }
         startReads(&group)
-        while let event = try await group.next() {
+        while let event = await group.next() {
             switch event {
             case .decoded(let blobs, let cost):
                 decoding -= 1
@@ -217,9 +220,10 @@ final class RestoreContentWriter {
         queuedBytes[number] -= bytes
         busy[number] = true
         let lane = lanes[number]
-        group.addTask {
+        let batchBytes = bytes
+        group.start {
             lane.perform(work)
-            return .laneDone(lane: number, bytes: bytes, filesFinished: lane.filesFinished)
+            return .laneDone(lane: number, bytes: batchBytes, filesFinished: lane.filesFinished)
         }
     }
 
@@ -236,7 +240,7 @@ final class RestoreContentWriter {
             reads[nextRead].blobs = []
             nextRead += 1
             decoding += 1
-            group.addTask { .decoded(await read.decode(from: repository), cost: cost) }
+            group.start { .decoded(await read.decode(from: repository), cost: cost) }
         }
     }
 

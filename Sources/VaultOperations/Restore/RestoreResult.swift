@@ -103,6 +103,10 @@ package struct RestoreResult: Sendable {
     /// What the costliest single range read held: the in-flight bytes
     /// exceed the budget only when one read alone does.
     package var largestReadCost = 0
+    /// Snapshots whose file is damaged and which were therefore not
+    /// considered when the snapshot to restore was chosen (`latest` is the
+    /// newest readable one).
+    package var damagedSnapshotsLeftOut: [SnapshotID] = []
 
     /// Whether everything was restored and verified as asked.
     package var isComplete: Bool {
