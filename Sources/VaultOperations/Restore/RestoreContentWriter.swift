@@ -82,7 +82,10 @@ final class RestoreContentWriter {
                 number: number, files: laneFiles[number], directories: directories, run: run, metadata: metadata,
                 maximumOpenFiles: maximumOpenFiles / count)
         }
-        maximumDecoding = max(2, 2 * count)
+        // Reads in flight: two a core, or as many as the storage serves at
+        // once when that is more (an object store hides its latency behind
+        // concurrent requests); the byte budget bounds them as well.
+        maximumDecoding = max(2, 2 * count, repository.storage.capabilities.preferredConcurrency)
         let budget = RestoreInFlightBudget(limit: inFlightBudget ?? RestoreInFlightBudget.standardLimit(processors: count))
         self.budget = budget
         // Ranges small enough that several fit in the budget at once.
