@@ -30,14 +30,15 @@ package enum ProcessMemory {
     /// freed (up to 32 MiB), after which chunk copies, stored blobs and
     /// decoded chunks — megabytes each, allocated on one thread and freed
     /// on another — all come from the heap, which fragments and keeps its
-    /// peak. A fixed 1 MiB threshold took a first backup of 190 MB from
-    /// about 104–110 to 80 MiB peak RSS, for about 0.35 s more CPU (page
-    /// faults) in 2.2 s (docs/benchmarks.md); a restore's peak (its live
-    /// decoded chunks) did not move, so only `vault backup` calls it, before
-    /// the blocks it should govern are allocated.
+    /// peak. A fixed threshold took a first backup of 190 MB from about
+    /// 104–113 to 80–85 MiB peak RSS; at 1 MiB it cost about 0.35 s more CPU
+    /// (page faults on chunk copies), at 2 MiB (most chunks below it) about
+    /// 0.05 s (docs/benchmarks.md). A restore's peak (its live decoded
+    /// chunks) did not move, so only `vault backup` calls it, before the
+    /// blocks it should govern are allocated.
     ///
     /// - Parameter threshold: The size in bytes from which blocks are mapped.
-    package static func mapLargeBlocks(from threshold: Int32 = 1 << 20) {
+    package static func mapLargeBlocks(from threshold: Int32 = 2 << 20) {
         #if canImport(Glibc)
         guard getenv("MALLOC_MMAP_THRESHOLD_") == nil else { return }
         _ = mallopt(vault_m_mmap_threshold, threshold)
