@@ -13,11 +13,20 @@ package struct StorageCapabilities: Sendable, Hashable {
     /// none whose `delete` has returned. When `false`, a writer must allow
     /// for objects that appear or vanish late (prune waits, locks list twice).
     package var listingIsImmediatelyConsistent: Bool
+    /// The size of ranged read worth making at least, when a reader may
+    /// choose: small for a local disk, where a read costs little beyond its
+    /// bytes; megabytes for an object store, where every request costs a
+    /// round trip and the server's work.
+    package var preferredReadSize: Int
 
     /// Creates a capabilities value.
-    package init(preferredConcurrency: Int, putRefusesToReplace: Bool, listingIsImmediatelyConsistent: Bool) {
+    package init(
+        preferredConcurrency: Int, putRefusesToReplace: Bool, listingIsImmediatelyConsistent: Bool,
+        preferredReadSize: Int = 256 << 10
+    ) {
         self.preferredConcurrency = max(1, preferredConcurrency)
         self.putRefusesToReplace = putRefusesToReplace
         self.listingIsImmediatelyConsistent = listingIsImmediatelyConsistent
+        self.preferredReadSize = max(1, preferredReadSize)
     }
 }

@@ -42,7 +42,9 @@ package struct S3Storage: Storage {
     /// content-addressed objects, and listings are not assumed to be
     /// immediately consistent (AWS is; not every S3 server promises it).
     package var capabilities: StorageCapabilities {
-        StorageCapabilities(preferredConcurrency: client.options.concurrency, putRefusesToReplace: false, listingIsImmediatelyConsistent: false)
+        StorageCapabilities(
+            preferredConcurrency: client.options.concurrency, putRefusesToReplace: false, listingIsImmediatelyConsistent: false,
+            preferredReadSize: 4 << 20)
     }
 
     package func put(_ bytes: [UInt8], as name: ObjectName) async throws(StorageError) {

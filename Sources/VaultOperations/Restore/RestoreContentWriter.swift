@@ -27,6 +27,8 @@ final class RestoreContentWriter {
     private let maximumDecoding: Int
     /// The largest range read at once.
     private let maximumReadLength: Int64
+    /// The longest range read, whatever the storage prefers.
+    private static let largestRead = 4 << 20
     private var progress = RestoreProgress()
     private let started = Timestamp.now()
     private var lastReport: Int64 = 0
@@ -86,10 +88,18 @@ final class RestoreContentWriter {
         // once when that is more (an object store hides its latency behind
         // concurrent requests); the byte budget bounds them as well.
         maximumDecoding = max(2, 2 * count, repository.storage.capabilities.preferredConcurrency)
-        let budget = RestoreInFlightBudget(limit: inFlightBudget ?? RestoreInFlightBudget.standardLimit(processors: count))
+        // Ranges small enough that several fit in the budget at once, and no
+        // smaller than the storage prefers (an object store: megabytes, since
+        // every request costs a round trip); with such a storage the budget
+        // grows to hold up to eight of them. (Whole 16 MiB packs from S3
+        // were slower and doubled the peak: docs/benchmarks.md.)
+        let capabilities = repository.storage.capabilities
+        let preferredRead = min(capabilities.preferredReadSize, Self.largestRead)
+        let budget = RestoreInFlightBudget(
+            limit: inFlightBudget
+                ?? max(RestoreInFlightBudget.standardLimit(processors: count), preferredRead * min(capabilities.preferredConcurrency, 8)))
         self.budget = budget
-        // Ranges small enough that several fit in the budget at once.
-        maximumReadLength = Int64(min(4 << 20, max(256 << 10, budget.limit / 16)))
+        maximumReadLength = Int64(min(Self.largestRead, max(256 << 10, budget.limit / 16, min(preferredRead, budget.limit / 4))))
         self.progress.filesTotal = files.count
         self.progress.bytesTotal = plan.bytesTotal
     }
