@@ -5,36 +5,11 @@ import Testing
 /// (``BoundedConcurrency/withGroup(of:limit:_:)``).
 @Suite("Bounded concurrency: the group the backup pushes work into")
 struct BoundedConcurrencyGroupTests {
-    actor Gauge {
-        private(set) var running = 0
-        private(set) var most = 0
-        private(set) var cancelled = 0
-
-        func enter() {
-            running += 1
-            most = max(most, running)
-        }
-
-        func leave(wasCancelled: Bool) {
-            running -= 1
-            if wasCancelled { cancelled += 1 }
-        }
-    }
-
     struct Stop: Error {}
-
-    private static func work(_ value: Int, gauge: Gauge, pause: Duration = .milliseconds(2)) -> @Sendable () async -> Int {
-        {
-            await gauge.enter()
-            try? await Task.sleep(for: pause)
-            await gauge.leave(wasCancelled: Task.isCancelled)
-            return value
-        }
-    }
 
     @Test("waiting with nextWhileFull before each start keeps the limit; next drains the rest", arguments: [1, 3])
     func pushedWorkStaysBounded(limit: Int) async throws {
-        let gauge = Gauge()
+        let gauge = ConcurrencyGauge()
         let collected = await BoundedConcurrency.withGroup(of: Int.self, limit: limit) { group in
             var collected: [Int] = []
             for value in 0..<30 {
@@ -43,7 +18,7 @@ struct BoundedConcurrencyGroupTests {
                 }
                 let running = group.running
                 #expect(running < limit)
-                group.start(Self.work(value, gauge: gauge))
+                group.start(gauge.work(value))
             }
             while let result = await group.next() {
                 collected.append(result)
@@ -59,10 +34,10 @@ struct BoundedConcurrencyGroupTests {
 
     @Test("start runs work beyond the limit (a pack to store), and next returns nil once nothing runs")
     func startIgnoresTheLimit() async throws {
-        let gauge = Gauge()
+        let gauge = ConcurrencyGauge()
         let count = await BoundedConcurrency.withGroup(of: Int.self, limit: 1) { group in
             for value in 0..<3 {
-                group.start(Self.work(value, gauge: gauge, pause: .milliseconds(50)))
+                group.start(gauge.work(value, pause: .milliseconds(50)))
             }
             let (isFull, running) = (group.isFull, group.running)
             #expect(isFull)
@@ -79,11 +54,11 @@ struct BoundedConcurrencyGroupTests {
 
     @Test("an error from the body cancels the running tasks, awaits them, and is rethrown")
     func errorCancels() async throws {
-        let gauge = Gauge()
+        let gauge = ConcurrencyGauge()
         await #expect(throws: Stop.self) {
             try await BoundedConcurrency.withGroup(of: Int.self, limit: 4) { (group: inout BoundedConcurrency.Group<Int>) async throws(Stop) -> Void in
                 for value in 0..<4 {
-                    group.start(Self.work(value, gauge: gauge, pause: .seconds(600)))
+                    group.start(gauge.work(value, pause: .seconds(600)))
                 }
                 throw Stop()
             }

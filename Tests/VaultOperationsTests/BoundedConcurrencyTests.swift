@@ -4,46 +4,17 @@ import Testing
 /// The one bounded task loop verify, mirror and restore's verification share.
 @Suite("Bounded concurrency")
 struct BoundedConcurrencyTests {
-    /// Counts tasks running at once and the most there ever were.
-    actor Gauge {
-        private(set) var running = 0
-        private(set) var most = 0
-        private(set) var cancelled = 0
-
-        func enter() {
-            running += 1
-            most = max(most, running)
-        }
-
-        func leave(wasCancelled: Bool) {
-            running -= 1
-            if wasCancelled { cancelled += 1 }
-        }
-    }
-
     struct Stop: Error {}
-
-    /// Work that holds a slot for a moment. The long pauses in the
-    /// cancellation tests (600 s) can end only by cancellation, so the
-    /// counts do not depend on how busy the machine is.
-    private static func work(_ value: Int, gauge: Gauge, pause: Duration = .milliseconds(2)) -> @Sendable () async -> Int {
-        {
-            await gauge.enter()
-            try? await Task.sleep(for: pause)
-            await gauge.leave(wasCancelled: Task.isCancelled)
-            return value
-        }
-    }
 
     @Test("never more than the limit at once, and every result collected", arguments: [1, 3, 8])
     func boundedAndComplete(limit: Int) async throws {
-        let gauge = Gauge()
+        let gauge = ConcurrencyGauge()
         var next = 0
         var collected: [Int] = []
         await BoundedConcurrency.run(limit: limit) { () -> (@Sendable () async -> Int)? in
             guard next < 40 else { return nil }
             defer { next += 1 }
-            return Self.work(next, gauge: gauge)
+            return gauge.work(next)
         } collect: { value in
             collected.append(value)
             return .proceed
@@ -56,13 +27,13 @@ struct BoundedConcurrencyTests {
 
     @Test("a limit below 1 runs one at a time; no work at all is fine")
     func degenerateLimits() async throws {
-        let gauge = Gauge()
+        let gauge = ConcurrencyGauge()
         var next = 0
         var collected = 0
         await BoundedConcurrency.run(limit: 0) { () -> (@Sendable () async -> Int)? in
             guard next < 5 else { return nil }
             defer { next += 1 }
-            return Self.work(next, gauge: gauge)
+            return gauge.work(next)
         } collect: { _ in
             collected += 1
             return .proceed
@@ -83,13 +54,13 @@ struct BoundedConcurrencyTests {
 
     @Test("stopStarting starts nothing more, cancels what runs, and still collects it")
     func stopStarting() async throws {
-        let gauge = Gauge()
+        let gauge = ConcurrencyGauge()
         var started = 0
         var collected = 0
         await BoundedConcurrency.run(limit: 4) { () -> (@Sendable () async -> Int)? in
             guard started < 100 else { return nil }
             started += 1
-            return Self.work(started, gauge: gauge, pause: started == 1 ? .milliseconds(1) : .seconds(600))
+            return gauge.work(started, pause: started == 1 ? .milliseconds(1) : .seconds(600))
         } collect: { _ in
             collected += 1
             return .stopStarting
@@ -102,12 +73,12 @@ struct BoundedConcurrencyTests {
 
     @Test("an error from next or collect cancels the running tasks and is rethrown")
     func errorsStopEverything() async throws {
-        let gauge = Gauge()
+        let gauge = ConcurrencyGauge()
         var started = 0
         await #expect(throws: Stop.self) {
             try await BoundedConcurrency.run(limit: 3) { () throws(Stop) -> (@Sendable () async -> Int)? in
                 started += 1
-                return Self.work(started, gauge: gauge, pause: started == 1 ? .milliseconds(1) : .seconds(600))
+                return gauge.work(started, pause: started == 1 ? .milliseconds(1) : .seconds(600))
             } collect: { (_: Int) throws(Stop) -> BoundedConcurrency.Decision in
                 throw Stop()
             }
@@ -121,7 +92,7 @@ struct BoundedConcurrencyTests {
             try await BoundedConcurrency.run(limit: 2) { () throws(Stop) -> (@Sendable () async -> Int)? in
                 startedAgain += 1
                 if startedAgain == 5 { throw Stop() }
-                return Self.work(startedAgain, gauge: gauge)
+                return gauge.work(startedAgain)
             } collect: { (_: Int) throws(Stop) -> BoundedConcurrency.Decision in
                 .proceed
             }
