@@ -17,10 +17,15 @@ package final class DirectoryStream {
     /// - Parameters:
     ///   - path: The directory.
     ///   - directory: The base for a relative `path`, or `nil`.
+    ///   - followSymbolicLinks: Whether a symbolic link at `path` is
+    ///     followed; when not, it fails with `ELOOP` (`O_NOFOLLOW`).
     /// - Returns: The open stream.
-    /// - Throws: ``SystemError``; `ENOENT`, `ENOTDIR`, `EACCES`.
-    package static func open(_ path: FilePath, relativeTo directory: FileDescriptor? = nil) throws(SystemError) -> DirectoryStream {
-        let fd = try FileDescriptor.open(path, .readOnly, options: [.directory], relativeTo: directory)
+    /// - Throws: ``SystemError``; `ENOENT`, `ENOTDIR`, `EACCES`, `ELOOP`.
+    package static func open(
+        _ path: FilePath, relativeTo directory: FileDescriptor? = nil, followSymbolicLinks: Bool = true
+    ) throws(SystemError) -> DirectoryStream {
+        let options: FileDescriptor.OpenOptions = followSymbolicLinks ? [.directory] : [.directory, .noFollow]
+        let fd = try FileDescriptor.open(path, .readOnly, options: options, relativeTo: directory)
         do {
             return try DirectoryStream(taking: fd)
         } catch {

@@ -110,14 +110,7 @@ final class RestoreTarget: Sendable {
             }
         }
         var removed = 0
-        let child = try FileDescriptor.open(path, .readOnly, options: [.directory, .noFollow], relativeTo: directory)
-        let stream: DirectoryStream
-        do {
-            stream = try DirectoryStream(taking: child)
-        } catch {
-            try? child.close()
-            throw error
-        }
+        let stream = try DirectoryStream.open(path, relativeTo: directory, followSymbolicLinks: false)
         defer { try? stream.close() }
         while let entry = try stream.next() {
             var entryIsDirectory = entry.type == .directory
@@ -135,14 +128,7 @@ extension RestoreTarget {
     /// How many entries a directory holds, at any depth, without changing
     /// anything or following a symbolic link.
     static func countEntries(inside name: [UInt8], in directory: FileDescriptor) throws(SystemError) -> Int {
-        let child = try FileDescriptor.open(FilePath(bytes: name), .readOnly, options: [.directory, .noFollow], relativeTo: directory)
-        let stream: DirectoryStream
-        do {
-            stream = try DirectoryStream(taking: child)
-        } catch {
-            try? child.close()
-            throw error
-        }
+        let stream = try DirectoryStream.open(FilePath(bytes: name), relativeTo: directory, followSymbolicLinks: false)
         defer { try? stream.close() }
         var count = 0
         while let entry = try stream.next() {
