@@ -12,5 +12,7 @@
 static const int vault_m_arena_max = M_ARENA_MAX;
 /// M_MMAP_THRESHOLD likewise.
 static const int vault_m_mmap_threshold = M_MMAP_THRESHOLD;
+/// M_TRIM_THRESHOLD likewise.
+static const int vault_m_trim_threshold = M_TRIM_THRESHOLD;
 
 #endif

@@ -1,11 +1,14 @@
 /// Splits an input read from a source into FastCDC chunks, one at a time,
 /// in bounded memory.
 ///
-/// The stream owns one buffer of `maxSize + readSize` bytes, whatever the
-/// size of the input, and hands each chunk to a callback as a view into that
-/// buffer: no chunk is copied or allocated. When the buffered input runs
-/// short, the unchunked tail moves to the front of the buffer (one memmove)
-/// and the source fills the rest.
+/// The stream works in one buffer of `maxSize + readSize` bytes, whatever
+/// the size of the input, and hands each chunk to a callback as a view into
+/// that buffer: no chunk is copied or allocated. When the buffered input
+/// runs short, the unchunked tail moves to the front of the buffer (one
+/// memmove) and the source fills the rest. Streams that run one after
+/// another (the files of a backup) can share one ``ChunkStreamBuffer``
+/// instead of allocating — and, at megabytes, mapping and faulting in —
+/// a buffer each.
 ///
 /// The chunks are exactly those of ``FastCDC/chunks(in:)`` on the whole
 /// input: a cut point is taken from a partial buffer only when more input
@@ -25,6 +28,8 @@ package struct ChunkStream: ~Copyable {
     package private(set) var offset = 0
 
     private let source: (UnsafeMutableRawBufferPointer) throws -> Int
+    /// Keeps `buffer` allocated.
+    private let storage: ChunkStreamBuffer
     private let buffer: UnsafeMutableRawBufferPointer
     /// Buffered, unchunked input is `buffer[start..<end]`.
     private var start = 0
@@ -50,16 +55,30 @@ package struct ChunkStream: ~Copyable {
         readSize: Int = ChunkStream.defaultReadSize,
         source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int
     ) {
-        precondition(readSize > 0, "ChunkStream read size must be positive")
-        self.chunker = chunker
-        self.source = source
-        self.buffer = .allocate(
-            byteCount: chunker.parameters.maxSize + readSize,
-            alignment: MemoryLayout<UInt64>.alignment)
+        self.init(chunker: chunker, buffer: ChunkStreamBuffer(chunker: chunker, readSize: readSize), source: source)
     }
 
-    deinit {
-        buffer.deallocate()
+    /// Creates a stream over the input that `source` reads, working in a
+    /// buffer that other streams use before or after it.
+    ///
+    /// - Parameters:
+    ///   - chunker: The chunker that finds the cut points; its maximum chunk
+    ///     size must be the one `buffer` was made for.
+    ///   - buffer: The buffer. At most one stream may use it at a time:
+    ///     finish with a stream before starting the next on it.
+    ///   - source: As in ``init(chunker:readSize:source:)``.
+    package init(
+        chunker: FastCDC,
+        buffer: ChunkStreamBuffer,
+        source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int
+    ) {
+        precondition(
+            buffer.maximumChunkSize == chunker.parameters.maxSize,
+            "ChunkStreamBuffer made for another maximum chunk size")
+        self.chunker = chunker
+        self.source = source
+        self.storage = buffer
+        self.buffer = buffer.bytes
     }
 
     /// Finds the next chunk and passes it to `body`.
@@ -134,5 +153,29 @@ package struct ChunkStream: ~Copyable {
                 end += count
             }
         }
+    }
+}
+
+/// The memory a ``ChunkStream`` works in: `maxSize + readSize` bytes,
+/// allocated once and reused by every stream made with it, one at a time.
+package final class ChunkStreamBuffer {
+    /// The maximum chunk size of the chunker it was made for.
+    package let maximumChunkSize: Int
+    let bytes: UnsafeMutableRawBufferPointer
+
+    /// Allocates a buffer for streams of `chunker`.
+    ///
+    /// - Parameters:
+    ///   - chunker: The chunker of the streams that will use it.
+    ///   - readSize: How many bytes beyond `maxSize` it holds; each refill
+    ///     asks the source for at least this many. Must be positive.
+    package init(chunker: FastCDC, readSize: Int = ChunkStream.defaultReadSize) {
+        precondition(readSize > 0, "ChunkStream read size must be positive")
+        maximumChunkSize = chunker.parameters.maxSize
+        bytes = .allocate(byteCount: maximumChunkSize + readSize, alignment: MemoryLayout<UInt64>.alignment)
+    }
+
+    deinit {
+        bytes.deallocate()
     }
 }

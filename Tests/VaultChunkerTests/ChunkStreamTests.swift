@@ -156,3 +156,52 @@ struct ChunkStreamTests {
         #expect(highest - lowest <= UInt(16384 + readSize))
     }
 }
+
+@Suite("ChunkStreamBuffer")
+struct ChunkStreamBufferTests {
+    static let chunker = try! FastCDC.make(1000, 4096, 16384)
+
+    /// Streams `bytes` on `buffer` with reads of at most `limit` bytes; stops
+    /// after `stopAfter` chunks when given (a file abandoned half read).
+    static func chunks(
+        of bytes: [UInt8], buffer: ChunkStreamBuffer, limit: Int = .max, stopAfter: Int? = nil
+    ) throws -> [[UInt8]] {
+        var position = 0
+        var stream = ChunkStream(chunker: chunker, buffer: buffer) { target in
+            let count = min(target.count, bytes.count - position, limit)
+            bytes.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[position..<(position + count)]))
+            }
+            position += count
+            return count
+        }
+        var chunks: [[UInt8]] = []
+        while chunks.count < (stopAfter ?? .max), let chunk = try stream.next({ bytes, _ in Array(bytes) }) {
+            chunks.append(chunk)
+        }
+        return chunks
+    }
+
+    @Test("streams one after another on one buffer cut exactly as each on a fresh buffer")
+    func reusedBufferCutsAlike() throws {
+        let shared = ChunkStreamBuffer(chunker: Self.chunker, readSize: 5000)
+        // Large, tiny, empty, abandoned half way, then large again: what
+        // one stream leaves in the buffer must not leak into the next.
+        let inputs: [(bytes: [UInt8], stopAfter: Int?)] = [
+            (SplitMix64.bytes(seed: 1, count: 120_000), nil),
+            (SplitMix64.bytes(seed: 2, count: 17), nil),
+            ([], nil),
+            (SplitMix64.bytes(seed: 3, count: 90_000), 3),
+            (SplitMix64.bytes(seed: 4, count: 70_001), nil),
+            ([UInt8](repeating: 0, count: 40_000), nil),
+        ]
+        for (index, input) in inputs.enumerated() {
+            let fresh = try Self.chunks(of: input.bytes, buffer: ChunkStreamBuffer(chunker: Self.chunker, readSize: 5000), stopAfter: input.stopAfter)
+            let reused = try Self.chunks(of: input.bytes, buffer: shared, limit: 777, stopAfter: input.stopAfter)
+            #expect(reused == fresh, "input \(index)")
+            if input.stopAfter == nil {
+                #expect(Array(reused.joined()) == input.bytes, "input \(index) comes back whole")
+            }
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultChunker
 import VaultCodecs
 @testable import VaultOperations
 import VaultPOSIX
@@ -21,7 +22,7 @@ struct FileChunkerTests {
         _ = try await pipeline.run { group in
             let file = try LocalSourceFileSystem().openFile(Array(path.utf8))
             defer { try? file.close() }
-            var chunker = FileChunker(file: file, path: Array(path.utf8), chunker: repository.chunker)
+            var chunker = FileChunker(file: file, path: Array(path.utf8), chunker: repository.chunker, buffer: ChunkStreamBuffer(chunker: repository.chunker))
             while let chunk = try await chunker.next(into: pipeline, group: &group) {
                 chunks.append(chunk)
             }

@@ -24,6 +24,9 @@ final class BackupArchiver {
     let pipeline: BackupPipeline
     private let reportProgress: (BackupProgress) -> Void
     private let accounts = AccountNames()
+    /// Where every file is read and chunked, one after another (12 MiB,
+    /// allocated once instead of once a file).
+    private lazy var readBuffer = ChunkStreamBuffer(chunker: repository.chunker)
     private let started = Timestamp.now()
 
     private(set) var warnings: [BackupWarning] = []
@@ -158,7 +161,7 @@ final class BackupArchiver {
     private func readContents(of file: any SourceFile, path: [UInt8], group: inout PipelineGroup) async throws -> ([Digest256], Int) {
         var content: [Digest256] = []
         var length = 0
-        var chunker = FileChunker(file: file, path: path, chunker: repository.chunker)
+        var chunker = FileChunker(file: file, path: path, chunker: repository.chunker, buffer: readBuffer)
         while true {
             try interrupt.check()
             guard let chunk = try await chunker.next(into: pipeline, group: &group, firstChunk: { noteFirstChunk($0, of: path) }) else { break }

@@ -39,8 +39,10 @@ struct FileChunker: ~Copyable {
     ///   - file: The file; the caller closes it.
     ///   - path: Its path, for errors.
     ///   - chunker: Finds the cut points.
-    init(file: any SourceFile, path: [UInt8], chunker: FastCDC) {
-        stream = ChunkStream(chunker: chunker) { buffer in try file.read(into: buffer) }
+    ///   - buffer: Where the file is read: one buffer serves every file of
+    ///     a backup, one file at a time.
+    init(file: any SourceFile, path: [UInt8], chunker: FastCDC, buffer: ChunkStreamBuffer) {
+        stream = ChunkStream(chunker: chunker, buffer: buffer) { buffer in try file.read(into: buffer) }
         self.path = path
     }
 
