@@ -62,7 +62,7 @@ struct VerifyIndex {
 
         var index = VerifyIndex()
         var inEffect = decoded.filter { !superseded.contains($0.id) }
-        decoded = []
+        decoded = []  // The files in effect are now referenced once, so their records can be sorted in place.
         index.chunks.reserveCapacity(inEffect.reduce(0) { total, entry in total + entry.file.packs.reduce(0) { $0 + $1.blobs.count } })
         var describedBy: [PackID: IndexFileID] = [:]
         for fileIndex in inEffect.indices {
