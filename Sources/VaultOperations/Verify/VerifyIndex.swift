@@ -61,12 +61,20 @@ struct VerifyIndex {
         }
 
         var index = VerifyIndex()
-        let inEffect = decoded.filter { !superseded.contains($0.id) }
+        var inEffect = decoded.filter { !superseded.contains($0.id) }
+        decoded = []  // The files in effect are now referenced once, so their records can be sorted in place.
         index.chunks.reserveCapacity(inEffect.reduce(0) { total, entry in total + entry.file.packs.reduce(0) { $0 + $1.blobs.count } })
         var describedBy: [PackID: IndexFileID] = [:]
-        for (fileID, file) in inEffect {
-            for pack in file.packs {
-                let blobs = pack.blobs.sorted { $0.offset < $1.offset }
+        for fileIndex in inEffect.indices {
+            let fileID = inEffect[fileIndex].id
+            // Taken out of the decoded file, so that each pack's blob records have
+            // one owner and are sorted in place: one copy of them, not two.
+            var packs: [IndexFile.Pack] = []
+            swap(&packs, &inEffect[fileIndex].file.packs)
+            for packIndex in packs.indices {
+                VerifyPackReadPlan.sortForPlanning(&packs[packIndex].blobs)
+                let pack = packs[packIndex]
+                let blobs = pack.blobs
                 if let existing = index.packs[pack.id] {
                     if existing.size != pack.size || existing.blobs != blobs {
                         report.findings.append(VerifyFinding(

@@ -91,7 +91,7 @@ struct VerifyPackCheck: Sendable {
         var losses: [VerifyBlobLoss] = []
         var decoded = 0
         var decoder = BlobDecoder(cipher: repository.cipher, identifier: repository.identifier)
-        for window in plan.windows {
+        for window in plan {
             let bytes: [UInt8]
             do {
                 bytes = try await repository.storage.get(name, range: window.range)
