@@ -60,8 +60,15 @@ struct MirrorCommand: AsyncParsableCommand {
 
     func run() async throws {
         try Self.checkPlacement(source: try repository.location().text, destination: destination)
-        let (source, password) = try await repository.openRepositoryAndPassword()
         let location = try RepositoryLocation(destination)
+        if !verify && !verifyReadData, let summary = await Self.unchangedSummary(source: repository, destination: location) {
+            // Nothing to copy or remove, and no lock on either side: decided without the key (RepositoryMirror.unchangedSummary).
+            print("\(dryRun ? "would copy" : "copied") 0 objects (\(ByteCount.format(0))), \(summary.unchanged) already there"
+                + (delete ? ", \(dryRun ? "would remove" : "removed") 0" : "")
+                + (dryRun ? "" : String(format: " in %.2f s", summary.seconds)))
+            return
+        }
+        let (source, password) = try await repository.openRepositoryAndPassword()
         // A dry run creates nothing, not even DEST.
         let target = try await location.openMirrorDestination(create: create && !dryRun)
         let sourceLock = locking.policy
@@ -136,6 +143,17 @@ struct MirrorCommand: AsyncParsableCommand {
         if status != .success {
             throw ExitCode(status)
         }
+    }
+
+    /// The summary of a mirror with nothing to do, decided from listings
+    /// alone, and how long that took; `nil` when a full run is needed
+    /// (either location cannot be opened as it is, holds a lock, or differs).
+    static func unchangedSummary(source: RepositoryOptions, destination: RepositoryLocation) async -> (unchanged: Int, seconds: Double)? {
+        let started = ContinuousClock.now
+        // Neither is written to; a missing, empty or foreign destination is left to the full run.
+        guard let sourceStorage = try? source.location().openStorage(), let destinationStorage = await destination.openExistingMirrorDestination(),
+              let summary = await RepositoryMirror.unchangedSummary(source: sourceStorage, destination: destinationStorage) else { return nil }
+        return (summary.unchanged, (ContinuousClock.now - started).seconds)
     }
 
     /// Refuses a mirror onto the source itself, into a folder inside it, or
