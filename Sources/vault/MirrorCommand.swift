@@ -112,10 +112,16 @@ struct MirrorCommand: AsyncParsableCommand {
             status = .failure
         }
         if (verify || verifyReadData) && !dryRun {
-            // The mirror has the same key files: the same password opens it.
-            let mirrored = try await Repository.open(target) { () throws(RepositoryError) in
-                guard let password else { throw RepositoryError(.damaged, "the mirror is encrypted but the source is not") }
-                return password
+            // The mirror has the same key files: the same password opens it. When it holds the very key file
+            // that password opened in the source (same bytes), the source's keys open it without a second scrypt.
+            let mirrored: Repository
+            if let reused = await source.openCopy(at: target) {
+                mirrored = reused
+            } else {
+                mirrored = try await Repository.open(target) { () throws(RepositoryError) in
+                    guard let password else { throw RepositoryError(.damaged, "the mirror is encrypted but the source is not") }
+                    return password
+                }
             }
             let verifier = RepositoryVerifier(repository: mirrored, readData: verifyReadData ? .all : .none)
             var report = try await verifier.run()
