@@ -21,11 +21,15 @@ package struct Repository: Sendable {
     package let identifier: BlobIdentifier
     /// Splits file contents into chunks.
     package let chunker: FastCDC
+    /// The key file the password opened, when ``open(_:password:)`` opened
+    /// this repository with one (``openCopy(at:)`` reuses its keys).
+    package let openedKeyFile: ObjectName?
 
-    private init(storage: any Storage, config: RepositoryConfig, keys: MasterKeys?) {
+    private init(storage: any Storage, config: RepositoryConfig, keys: MasterKeys?, openedKeyFile: ObjectName? = nil) {
         self.storage = storage
         self.config = config
         self.keys = keys
+        self.openedKeyFile = openedKeyFile
         if let keys {
             cipher = ObjectCipher(keys: keys)
             identifier = BlobIdentifier(keys: keys)
@@ -116,9 +120,32 @@ package struct Repository: Sendable {
         }
         let password = try password()
         let readable = keyFiles.filter { $0.size <= KeyFile.maximumSize }  // memory on crafted input
-        let keys = try await openKeys(in: storage, names: readable.map(\.name), password: password).keys
-        let repository = Repository(storage: storage, config: try RepositoryConfig(decoding: bytes, cipher: ObjectCipher(keys: keys)), keys: keys)
+        let (keys, name) = try await openKeys(in: storage, names: readable.map(\.name), password: password)
+        let repository = Repository(
+            storage: storage, config: try RepositoryConfig(decoding: bytes, cipher: ObjectCipher(keys: keys)), keys: keys, openedKeyFile: name
+        )
         return repository
+    }
+
+    /// Opens a copy of this repository (a mirror) at `storage` with this
+    /// repository's master keys, without deriving a key from the password
+    /// again (scrypt): only when the copy holds the very key file the
+    /// password opened here (its name, and bytes that hash to that name:
+    /// the same bytes, which the same password opens to the same keys)
+    /// and the copy's `config` opens with those keys.
+    ///
+    /// - Returns: The copy, or `nil` when that cannot be shown (a plain
+    ///   repository, the key file missing, damaged or replaced in the copy,
+    ///   a config sealed with other keys): then open it with
+    ///   ``open(_:password:)``, which reports what is wrong.
+    package func openCopy(at copy: any Storage) async -> Repository? {
+        guard let keys, let name = openedKeyFile,
+              let keyBytes = try? await copy.get(name), Int64(keyBytes.count) <= KeyFile.maximumSize,
+              SHA256Hasher.hash(keyBytes).hex == name.name,
+              let configBytes = try? await copy.get(.config),
+              let header = try? RepositoryConfig.header(of: configBytes), header.isEncrypted,
+              let config = try? RepositoryConfig(decoding: configBytes, cipher: ObjectCipher(keys: keys)) else { return nil }
+        return Repository(storage: copy, config: config, keys: keys, openedKeyFile: name)
     }
 
     private static func configBytes(of storage: any Storage) async throws(RepositoryError) -> [UInt8] {

@@ -60,8 +60,13 @@ struct MirrorCommand: AsyncParsableCommand {
 
     func run() async throws {
         try Self.checkPlacement(source: try repository.location().text, destination: destination)
-        let (source, password) = try await repository.openRepositoryAndPassword()
         let location = try RepositoryLocation(destination)
+        if !verify && !verifyReadData, let (summary, seconds) = await Self.unchangedSummary(source: repository, destination: location) {
+            // Nothing to copy or remove, and no lock on either side: decided without the key (RepositoryMirror.unchangedSummary).
+            print(summaryLine(summary, seconds: seconds))
+            return
+        }
+        let (source, password) = try await repository.openRepositoryAndPassword()
         // A dry run creates nothing, not even DEST.
         let target = try await location.openMirrorDestination(create: create && !dryRun)
         let sourceLock = locking.policy
@@ -83,10 +88,7 @@ struct MirrorCommand: AsyncParsableCommand {
         }
         display.clear()
         let seconds = (ContinuousClock.now - started).seconds
-        let verb = dryRun ? "would copy" : "copied"
-        print("\(verb) \(summary.totalCopied) objects (\(ByteCount.format(summary.bytesCopied))), \(summary.unchanged) already there"
-            + (delete ? ", \(dryRun ? "would remove" : "removed") \(summary.totalDeleted)" : "")
-            + (dryRun ? "" : String(format: " in %.2f s", seconds)))
+        print(summaryLine(summary, seconds: seconds))
         if summary.totalExtra > 0 {
             print("\(destination) holds \(summary.totalExtra) object\(summary.totalExtra == 1 ? "" : "s") the source no longer has "
                 + "(pruned packs, replaced index files): 'vault mirror --delete' would remove them")
@@ -105,10 +107,16 @@ struct MirrorCommand: AsyncParsableCommand {
             status = .failure
         }
         if (verify || verifyReadData) && !dryRun {
-            // The mirror has the same key files: the same password opens it.
-            let mirrored = try await Repository.open(target) { () throws(RepositoryError) in
-                guard let password else { throw RepositoryError(.damaged, "the mirror is encrypted but the source is not") }
-                return password
+            // The mirror has the same key files: the same password opens it. When it holds the very key file
+            // that password opened in the source (same bytes), the source's keys open it without a second scrypt.
+            let mirrored: Repository
+            if let reused = await source.openCopy(at: target) {
+                mirrored = reused
+            } else {
+                mirrored = try await Repository.open(target) { () throws(RepositoryError) in
+                    guard let password else { throw RepositoryError(.damaged, "the mirror is encrypted but the source is not") }
+                    return password
+                }
             }
             let verifier = RepositoryVerifier(repository: mirrored, readData: verifyReadData ? .all : .none)
             var report = try await verifier.run()
@@ -136,6 +144,24 @@ struct MirrorCommand: AsyncParsableCommand {
         if status != .success {
             throw ExitCode(status)
         }
+    }
+
+    /// The summary of a mirror with nothing to do, decided from listings
+    /// alone, and how long that took; `nil` when a full run is needed
+    /// (either location cannot be opened as it is, holds a lock, or differs).
+    static func unchangedSummary(source: RepositoryOptions, destination: RepositoryLocation) async -> (RepositoryMirror.Summary, seconds: Double)? {
+        let started = ContinuousClock.now
+        // Neither is written to; a missing, empty or foreign destination is left to the full run.
+        guard let sourceStorage = try? source.location().openStorage(), let destinationStorage = await destination.openExistingMirrorDestination(),
+              let summary = await RepositoryMirror.unchangedSummary(source: sourceStorage, destination: destinationStorage) else { return nil }
+        return (summary, (ContinuousClock.now - started).seconds)
+    }
+
+    /// The line that says what the run copied and removed (or would have).
+    func summaryLine(_ summary: RepositoryMirror.Summary, seconds: Double) -> String {
+        "\(dryRun ? "would copy" : "copied") \(summary.totalCopied) objects (\(ByteCount.format(summary.bytesCopied))), \(summary.unchanged) already there"
+            + (delete ? ", \(dryRun ? "would remove" : "removed") \(summary.totalDeleted)" : "")
+            + (dryRun ? "" : String(format: " in %.2f s", seconds))
     }
 
     /// Refuses a mirror onto the source itself, into a folder inside it, or

@@ -103,4 +103,14 @@ extension RepositoryLocation {
         }
         return try await backend.create(address)
     }
+
+    /// Opens the location when it holds a repository's objects and nothing
+    /// else, as ``openMirrorDestination(create:)`` would, but writes
+    /// nothing: `nil` when it is missing, empty or foreign, or cannot be
+    /// examined.
+    package func openExistingMirrorDestination() async -> (any Storage)? {
+        let (backend, address) = registry.resolve(text)
+        guard case .repository? = try? await backend.inspect(address) else { return nil }
+        return try? backend.open(address)
+    }
 }

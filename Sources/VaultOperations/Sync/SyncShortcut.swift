@@ -16,7 +16,9 @@ import VaultStorage
 /// When the only difference is snapshots added since, the key is needed
 /// to read just those manifests: if none is a head of the set or a base
 /// of this host for it, nothing changed either. Anything else, and any
-/// failure on the way, is a full sync.
+/// failure on the way, is a full sync. When the names alone show that
+/// the key will be needed (``Prepared/needsTheKeyWhateverTheFolder``),
+/// the sync derives it while the folder is walked.
 package struct SyncShortcut: Sendable {
     /// What the check found.
     package enum Verdict: Sendable, Equatable {
@@ -46,17 +48,53 @@ package struct SyncShortcut: Sendable {
     /// - Returns: `nil` when the repository's identity or the folder cannot
     ///   be established (the sync then runs in full and reports why).
     package static func check(storage: any Storage, options: SyncOptions, store: SyncStateStore) async -> SyncShortcut? {
+        await prepare(storage: storage, options: options, store: store)?.walk()
+    }
+
+    /// The part of the check before the folder's walk: the repository's
+    /// identity, the names under `snapshots/` and the recorded state.
+    package struct Prepared: Sendable {
+        /// Where the state lives.
+        package let store: SyncStateStore
+        /// Whose state it is.
+        package let identity: SyncStateIdentity
+        /// The recorded state, when there is a valid one for ``identity``.
+        package let recorded: SyncState?
+        /// The names under `snapshots/`.
+        package let names: Set<String>
+
+        /// Whether the key will be needed whatever the walk finds: there is
+        /// no recorded state, a relevant snapshot it names is gone, or a
+        /// snapshot was added. The verdict can then only be
+        /// ``Verdict/sync`` or ``Verdict/snapshotsAdded``, never
+        /// ``Verdict/unchanged`` (``SyncShortcut/verdict``), so the key may
+        /// be derived while the folder is walked.
+        package var needsTheKeyWhateverTheFolder: Bool {
+            guard let recorded else { return true }
+            if recorded.snapshots.contains(where: { name, relevant in relevant && !names.contains(name) }) {
+                return true
+            }
+            return !names.allSatisfy { recorded.snapshots[$0] != nil }
+        }
+
+        /// Walks the folder (after the names were listed: a folder
+        /// unchanged now was unchanged when they were listed) and decides.
+        package func walk() -> SyncShortcut {
+            let listing = try? SyncFolderListing.read(identity.folder)
+            return SyncShortcut(store: store, identity: identity, recorded: recorded, names: names, listing: listing)
+        }
+    }
+
+    /// The check up to the folder's walk; `nil` when the repository's
+    /// identity or the folder cannot be established.
+    package static func prepare(storage: any Storage, options: SyncOptions, store: SyncStateStore) async -> Prepared? {
         guard let folder = try? Sync.folderPath(options.directory),
               let config = try? await storage.get(.config),
               let listed = try? await storage.listAll(.snapshots) else { return nil }
         let identity = SyncStateIdentity(
             location: storage.location, config: SHA256Hasher.hash(config), set: options.name, host: options.host, folder: folder
         )
-        let names = Set(listed.map(\.name.name))
-        // After the names: a folder unchanged now was unchanged when they were listed.
-        let listing = try? SyncFolderListing.read(folder)
-        let recorded = store.read(identity)
-        return SyncShortcut(store: store, identity: identity, recorded: recorded, names: names, listing: listing)
+        return Prepared(store: store, identity: identity, recorded: store.read(identity), names: Set(listed.map(\.name.name)))
     }
 
     init(store: SyncStateStore, identity: SyncStateIdentity, recorded: SyncState?, names: Set<String>, listing: SyncFolderListing?) {
@@ -142,11 +180,22 @@ extension Sync {
         guard SyncOptions.isValidSetName(options.name) else {
             throw OperationError(.invalidArgument, "invalid sync set name '\(options.name)'")
         }
-        let shortcut: SyncShortcut? = if let store { await SyncShortcut.check(storage: storage, options: options, store: store) } else { nil }
+        let prepared: SyncShortcut.Prepared? = if let store { await SyncShortcut.prepare(storage: storage, options: options, store: store) } else { nil }
+        var opened: Repository?
+        let shortcut: SyncShortcut?
+        if let prepared, prepared.needsTheKeyWhateverTheFolder {
+            // The walk cannot spare the key here: derive it (scrypt, one core) while the folder is walked (the other).
+            async let walked = prepared.walk()
+            opened = try await open(storage)
+            shortcut = await walked
+        } else {
+            shortcut = prepared?.walk()
+        }
         if let shortcut, shortcut.verdict == .unchanged, let recorded = shortcut.recorded {
             return .unchangedByState(head: recorded.head)
         }
-        let repository = try await open(storage)
+        let repository: Repository
+        if let opened { repository = opened } else { repository = try await open(storage) }
         if let shortcut, shortcut.verdict == .snapshotsAdded, let recorded = shortcut.recorded,
            await shortcut.addedSnapshotsAreUnrelated(in: repository) {
             return .unchangedByState(head: recorded.head)
