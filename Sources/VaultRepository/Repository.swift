@@ -24,12 +24,16 @@ package struct Repository: Sendable {
     /// The key file the password opened, when ``open(_:password:)`` opened
     /// this repository with one (``openCopy(at:)`` reuses its keys).
     package let openedKeyFile: ObjectName?
+    /// Whole tree packs kept for the next trees, on storage that prefers
+    /// large reads; `nil` elsewhere.
+    private let treePacks: TreePackCache?
 
     private init(storage: any Storage, config: RepositoryConfig, keys: MasterKeys?, openedKeyFile: ObjectName? = nil) {
         self.storage = storage
         self.config = config
         self.keys = keys
         self.openedKeyFile = openedKeyFile
+        treePacks = storage.capabilities.preferredReadSize >= TreePackCache.minimumPreferredReadSize ? TreePackCache() : nil
         if let keys {
             cipher = ObjectCipher(keys: keys)
             identifier = BlobIdentifier(keys: keys)
@@ -539,6 +543,13 @@ package struct Repository: Sendable {
     package func loadTree(_ id: Digest256, index: ChunkIndex) async throws(RepositoryError) -> Tree {
         guard let location = index.location(of: .tree(id)) else {
             throw RepositoryError(.damaged, "tree \(id.shortHex) is missing from the index")
+        }
+        if let treePacks {
+            try checkClaimedLengths(location, id: id)  // before reading or allocating what they claim
+        }
+        if let treePacks, let stored = await treePacks.storedBlob(at: location, in: storage) {
+            var decoder = BlobDecoder(cipher: cipher, identifier: identifier)
+            return try Tree(decoding: try decoder.decode(stored, id: id, rawLength: Int(location.rawLength)), what: "tree \(id.shortHex)")
         }
         return try Tree(decoding: try await loadBlob(id, at: location), what: "tree \(id.shortHex)")
     }

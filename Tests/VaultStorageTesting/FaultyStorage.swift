@@ -85,14 +85,21 @@ package struct FaultyStorage: Storage {
     /// The plan.
     package let faults: StorageFaults
 
+    /// What the wrapper claims it can do: the base's unless given.
+    private let claimedCapabilities: StorageCapabilities?
+
     /// Wraps a storage.
-    package init(_ base: any Storage, faults: StorageFaults = StorageFaults()) {
+    ///
+    /// - Parameter capabilities: What to claim instead of the base's
+    ///   capabilities (say, an object store's read size over a folder).
+    package init(_ base: any Storage, faults: StorageFaults = StorageFaults(), capabilities: StorageCapabilities? = nil) {
         self.base = base
         self.faults = faults
+        self.claimedCapabilities = capabilities
     }
 
     package var location: String { base.location }
-    package var capabilities: StorageCapabilities { base.capabilities }
+    package var capabilities: StorageCapabilities { claimedCapabilities ?? base.capabilities }
 
     private func begin(_ call: StorageCall, _ name: ObjectName?, putBytes: Int = 0) async throws(StorageError) -> Bool {
         let (error, delay, short) = faults.begin(call, putBytes: putBytes)
