@@ -532,6 +532,11 @@ package struct Repository: Sendable {
         let stored = try await Self.storageCall { () async throws(StorageError) in
             try await storage.get(name, range: start..<start + Int64(location.length))
         }
+        return try decodeBlob(stored, id: id, at: location)
+    }
+
+    /// Opens a stored blob read from `location` and checks it against its ID.
+    private func decodeBlob(_ stored: [UInt8], id: Digest256, at location: BlobLocation) throws(RepositoryError) -> [UInt8] {
         var decoder = BlobDecoder(cipher: cipher, identifier: identifier)
         return try decoder.decode(stored, id: id, rawLength: Int(location.rawLength))
     }
@@ -544,13 +549,17 @@ package struct Repository: Sendable {
         guard let location = index.location(of: .tree(id)) else {
             throw RepositoryError(.damaged, "tree \(id.shortHex) is missing from the index")
         }
+        let plaintext: [UInt8]
         if let treePacks {
             try checkClaimedLengths(location, id: id)  // before reading or allocating what they claim
+            if let stored = await treePacks.storedBlob(at: location, in: storage) {
+                plaintext = try decodeBlob(stored, id: id, at: location)
+            } else {
+                plaintext = try await loadBlob(id, at: location)
+            }
+        } else {
+            plaintext = try await loadBlob(id, at: location)
         }
-        if let treePacks, let stored = await treePacks.storedBlob(at: location, in: storage) {
-            var decoder = BlobDecoder(cipher: cipher, identifier: identifier)
-            return try Tree(decoding: try decoder.decode(stored, id: id, rawLength: Int(location.rawLength)), what: "tree \(id.shortHex)")
-        }
-        return try Tree(decoding: try await loadBlob(id, at: location), what: "tree \(id.shortHex)")
+        return try Tree(decoding: plaintext, what: "tree \(id.shortHex)")
     }
 }
